@@ -1,0 +1,195 @@
+"""Offline reveal.js slide decks of the lecture notebooks (``coursekit decks``).
+
+nbconvert's slides exporter loads reveal.js, require.js, jQuery, MathJax and the
+widget renderer from public CDNs, so a deck opened on a projector with no network is
+blank.  Here every one of those comes from a local ``assets/`` folder next to the
+decks, copied from the npm packages in ``package.json`` (installed by
+``scripts/setup.sh``; nothing is fetched at run time).
+
+Pipeline per notebook:  execute (nbclient, widget state stored)  ->  export with the
+``coursekit_reveal`` template  ->  write ``<name>.slides.html``.  The assets are
+copied once per output folder.  Speaker notes: press ``s`` in the deck.
+Handouts: open the deck with ``?print-pdf`` and print to PDF from the browser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+DEFAULT_NOTEBOOKS = REPO / "notebooks"
+DEFAULT_OUT = REPO / "decks"
+
+# (source inside node_modules, destination inside assets/). Only what the decks load.
+ASSET_FILES = [
+    ("reveal.js/dist", "reveal.js/dist"),
+    ("reveal.js/plugin/notes", "reveal.js/plugin/notes"),
+    ("requirejs/require.js", "require.js"),
+    ("jquery/dist/jquery.min.js", "jquery.min.js"),
+    ("@jupyter-widgets/html-manager/dist/embed-amd.js", "html-manager/embed-amd.js"),
+    ("mathjax/MathJax.js", "mathjax/MathJax.js"),
+    ("mathjax/config/TeX-AMS_CHTML-full.js", "mathjax/config/TeX-AMS_CHTML-full.js"),
+    ("mathjax/config/Safe.js", "mathjax/config/Safe.js"),
+    ("mathjax/extensions", "mathjax/extensions"),
+    ("mathjax/jax/input/TeX", "mathjax/jax/input/TeX"),
+    ("mathjax/jax/output/CommonHTML", "mathjax/jax/output/CommonHTML"),
+    ("mathjax/jax/element", "mathjax/jax/element"),
+    ("mathjax/fonts/HTML-CSS/TeX/woff", "mathjax/fonts/HTML-CSS/TeX/woff"),
+]
+
+# Resource URLs, relative to the deck file.  MathJax's "Safe" config is kept.
+LOCAL_URLS = {
+    "reveal_url_prefix": "assets/reveal.js",
+    "require_js_url": "assets/require.js",
+    "jquery_url": "assets/jquery.min.js",
+    "mathjax_url": "assets/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
+    "widget_renderer_url": "assets/html-manager/embed-amd.js",
+    "jupyter_widgets_base_url": "assets/",
+}
+
+# src/href/url() that leave the machine.  Used by `find_remote_urls` and the tests.
+_REMOTE = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//|url\(\s*["']?(?:https?:)?//|import\s+[^;]*?from\s+["'](?:https?:)?//""",
+                     re.IGNORECASE)
+
+
+class AssetsMissing(FileNotFoundError):
+    """The npm packages with reveal.js/MathJax/widget renderer are not installed."""
+
+
+@dataclass
+class Deck:
+    notebook: Path
+    html: Path
+    seconds: float
+    bytes: int
+
+
+def node_modules() -> Path:
+    """Where the npm deck assets live (``$COURSEKIT_NODE_MODULES`` or ``<repo>/node_modules``)."""
+    return Path(os.environ.get("COURSEKIT_NODE_MODULES", REPO / "node_modules"))
+
+
+def copy_assets(out_dir: Path) -> Path:
+    """Copy the deck assets into ``out_dir/assets`` (once) and return that folder."""
+    src_root = node_modules()
+    missing = [src for src, _ in ASSET_FILES if not (src_root / src).exists()]
+    if missing:
+        raise AssetsMissing(
+            f"deck assets not found under {src_root} (missing: {', '.join(missing[:3])}...). "
+            "Run `bash scripts/setup.sh` (or `npm install` in the repository) once while online, "
+            "or point COURSEKIT_NODE_MODULES at an installed node_modules folder."
+        )
+    assets = Path(out_dir) / "assets"
+    for src, dst in ASSET_FILES:
+        target = assets / dst
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (src_root / src).is_dir():
+            shutil.copytree(src_root / src, target)
+        else:
+            shutil.copy2(src_root / src, target)
+    return assets
+
+
+def execute_notebook(path: Path, timeout: int = 300):
+    """Run a notebook top to bottom (as a student would) and return it with outputs and widget state."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from coursekit._keras import quiet_tensorflow_env
+
+    quiet_tensorflow_env()
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
+                   resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+    return nb
+
+
+def export_deck(notebook, out_dir: Path = DEFAULT_OUT, execute: bool = True, timeout: int = 300) -> Deck:
+    """Export one notebook as ``out_dir/<name>.slides.html`` using only local assets.
+
+    ``notebook`` is a path (executed first when ``execute``) or an already executed
+    ``NotebookNode`` together with its path in ``notebook.metadata['path']``.
+    """
+    from nbconvert import SlidesExporter
+    import nbformat
+
+    t0 = time.perf_counter()
+    path = Path(notebook)
+    if not path.is_file():
+        raise FileNotFoundError(f"notebook not found: {path}")
+    nb = execute_notebook(path, timeout) if execute else nbformat.read(path, as_version=4)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    copy_assets(out_dir)
+
+    exporter = SlidesExporter(template_name="coursekit_reveal", extra_template_basedirs=[str(TEMPLATES)])
+    for name, value in LOCAL_URLS.items():
+        setattr(exporter, name, value)
+    exporter.reveal_theme = "white"
+    exporter.reveal_transition = "none"  # projectors and screen readers both prefer no motion
+    exporter.reveal_number = "c/t"
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+    remote = find_remote_urls(body)
+    if remote:
+        raise RuntimeError(f"{path.name}: the deck would load remote resources: {remote[:3]}")
+    html = out_dir / f"{path.stem}.slides.html"
+    html.write_text(body, encoding="utf-8")
+    return Deck(path, html, time.perf_counter() - t0, html.stat().st_size)
+
+
+def find_remote_urls(html: str) -> list[str]:
+    """Every place in ``html`` where a script, stylesheet, image or module would be fetched remotely."""
+    return [html[m.start(): m.start() + 80] for m in _REMOTE.finditer(html)]
+
+
+def export_all(notebooks_dir: Path = DEFAULT_NOTEBOOKS, out_dir: Path = DEFAULT_OUT, execute: bool = True,
+               pattern: str = "[0-9][0-9]_*.ipynb") -> list[Deck]:
+    """Export every lecture notebook; a failing notebook is reported and the others still export."""
+    decks, failures = [], []
+    for path in sorted(Path(notebooks_dir).glob(pattern)):
+        try:
+            deck = export_deck(path, out_dir, execute=execute)
+        except AssetsMissing:
+            raise
+        except Exception as exc:  # one broken lecture must not cost the lecturer the other five
+            failures.append((path.name, exc))
+            print(f"FAILED {path.name}: {type(exc).__name__}: {exc}")
+            continue
+        decks.append(deck)
+        print(f"{deck.html}  {deck.bytes / 1e6:.1f} MB  ({deck.seconds:.0f} s)")
+    if failures:
+        raise RuntimeError(f"{len(failures)} deck(s) failed: " + ", ".join(n for n, _ in failures))
+    return decks
+
+
+# -- `coursekit decks` -------------------------------------------------------------------------------
+
+def add_arguments(parser) -> None:
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="notebooks to export (default: every lecture in notebooks/)")
+    parser.add_argument("-o", "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: decks/)")
+    parser.add_argument("--no-execute", action="store_true",
+                        help="export the notebooks as they are, without running them first")
+
+
+def run(args) -> int:
+    try:
+        if args.notebooks:
+            for nb in args.notebooks:
+                deck = export_deck(nb, args.out, execute=not args.no_execute)
+                print(f"{deck.html}  {deck.bytes / 1e6:.1f} MB  ({deck.seconds:.0f} s)")
+        else:
+            export_all(out_dir=args.out, execute=not args.no_execute)
+    except (AssetsMissing, FileNotFoundError, RuntimeError) as exc:
+        print(f"coursekit decks: {exc}")
+        return 1
+    print(f"Open {Path(args.out) / '01_neuron.slides.html'} in a browser; press 's' for speaker notes.")
+    return 0
