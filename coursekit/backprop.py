@@ -1,0 +1,723 @@
+"""Lecture 3: backpropagation, in NumPy, checked against ``tf.GradientTape``.
+
+Every backward function sits beside the forward it differentiates (CS231n's
+``layers.py`` style).  The forward activations live in :mod:`coursekit.neuron`;
+this module holds their derivatives and everything that chains them.
+
+Notation (seed 004, Nielsen's BP1-BP4).  Layer ``l`` computes
+``z^l = a^{l-1} W^l + b^l`` and ``a^l = f(z^l)``; ``delta^l = dE/dz^l``.  With
+a batch of row vectors (Keras's layout: ``a`` is ``(batch, features)``, a kernel
+is ``(in_features, units)``) the four equations read::
+
+    BP1  delta^L = dE/da^L * f'(z^L)              (softmax + cross-entropy: (p - y) / N)
+    BP2  delta^l = (delta^{l+1} @ W^{l+1}.T) * f'(z^l)
+    BP3  dE/db^l = sum over the batch of delta^l
+    BP4  dE/dW^l = a^{l-1}.T @ delta^l
+
+The lecture's column-vector form ``delta^l = (W^{l+1})^T delta^{l+1} * f'(z^l)``
+is the same thing transposed; :func:`deep_learning` (the seed's MATLAB port)
+keeps the column-vector form.
+
+Dtypes: the contract functions compute in the inputs' floating dtype (float32 in,
+float32 out), as Keras does; integer input becomes float64.  Inputs are never
+modified.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from coursekit._validation import as_float_array, check_same_shape
+from coursekit.gradient_descent import iterate_minibatches, numerical_gradient
+from coursekit.neuron import elu, relu, sigmoid, softmax, tanh
+
+Params = list[tuple[np.ndarray, np.ndarray]]
+
+__all__ = [
+    "sigmoid_backward", "tanh_backward", "relu_backward", "leaky_relu_backward", "elu_backward",
+    "dense_backward", "softmax_cross_entropy", "softmax_cross_entropy_backward", "mse_backward",
+    "init_mlp", "mlp_forward", "mlp_backward", "layer_gradient_norms",
+    "l1_l2_penalty", "l1_l2_penalty_backward", "dropout_forward", "dropout_backward",
+    "train_mlp", "gradient_check",
+    "sigmoid_neuron_cost", "sigmoid_neuron_gradients",
+    "SGD_INPUT", "SGD_CORRECT_OUTPUT", "sgd_method", "training_sgd_method",
+    "deep_learning", "deep_learning_predict", "training_network",
+]
+
+
+def _float_pair(a, b, name_a: str, name_b: str) -> tuple[np.ndarray, np.ndarray, np.dtype]:
+    """Both arrays as floats of one common dtype (float32 stays float32)."""
+    a = as_float_array(a, name_a)
+    b = as_float_array(b, name_b)
+    check_same_shape(a, b, name_a, name_b)
+    dtype = np.result_type(a.dtype, b.dtype)
+    return a.astype(dtype, copy=False), b.astype(dtype, copy=False), dtype
+
+
+# --------------------------------------------------------------------------------------
+# Activations: forward in coursekit.neuron, backward here.  Each takes the upstream
+# gradient ``dout`` and the PRE-activation ``z`` (what the forward pass cached) and
+# returns ``dout * f'(z)``, the elementwise (Hadamard) factor of BP1/BP2.
+# --------------------------------------------------------------------------------------
+
+def sigmoid_backward(dout, z) -> np.ndarray:
+    """Gradient through the sigmoid.  ``dout``, ``z``: any shape, the same; returns that shape.
+
+    ``sigma'(z) = sigma(z) * (1 - sigma(z))`` -- at most 0.25, which is why deep sigmoid
+    nets' early layers learn slowly (vanishing gradients).
+    """
+    dout, z, _ = _float_pair(dout, z, "dout", "z")
+    s = sigmoid(z)
+    return dout * s * (1 - s)
+
+
+def tanh_backward(dout, z) -> np.ndarray:
+    """Gradient through tanh.  ``dout``, ``z``: same shape.  ``tanh'(z) = 1 - tanh(z)**2``."""
+    dout, z, _ = _float_pair(dout, z, "dout", "z")
+    t = tanh(z)
+    return dout * (1 - t * t)
+
+
+def relu_backward(dout, z) -> np.ndarray:
+    """Gradient through ReLU.  ``dout``, ``z``: same shape.
+
+    ``relu'(z) = 1 if z > 0 else 0`` (TensorFlow also uses 0 at exactly z = 0).
+    """
+    dout, z, dtype = _float_pair(dout, z, "dout", "z")
+    return dout * (z > 0).astype(dtype)
+
+
+def leaky_relu_backward(dout, z, negative_slope: float = 0.1) -> np.ndarray:
+    """Gradient through leaky ReLU ``max(negative_slope * z, z)``.  ``dout``, ``z``: same shape.
+
+    ``f'(z) = 1 if z > 0 else negative_slope`` (TensorFlow's rule at z = 0).  The default
+    0.1 is the seed's ``max(0.1x, x)``, as in ``coursekit.neuron.leaky_relu``; Keras's own
+    default is 0.2.
+    """
+    dout, z, dtype = _float_pair(dout, z, "dout", "z")
+    return dout * np.where(z > 0, 1.0, negative_slope).astype(dtype)
+
+
+def elu_backward(dout, z, alpha: float = 1.0) -> np.ndarray:
+    """Gradient through ELU.  ``dout``, ``z``: same shape.
+
+    ``f'(z) = 1 if z > 0 else alpha * exp(z)``.
+    """
+    dout, z, dtype = _float_pair(dout, z, "dout", "z")
+    # exp only of the non-positive part: exp of a large positive z would overflow and warn
+    return dout * np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0))).astype(dtype)
+
+
+def _linear(z):
+    return z
+
+
+def _linear_backward(dout, z):
+    dout, _, _ = _float_pair(dout, z, "dout", "z")
+    return dout
+
+
+# name -> (forward from coursekit.neuron, backward from here); the names Keras's Dense accepts
+HIDDEN_ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
+    "relu": (relu, relu_backward),
+    "sigmoid": (sigmoid, sigmoid_backward),
+    "tanh": (tanh, tanh_backward),
+    "elu": (elu, elu_backward),
+    "linear": (_linear, _linear_backward),
+}
+
+
+def _check_activation(hidden_activation, name: str = "hidden_activation") -> tuple[Callable, Callable]:
+    key = "linear" if hidden_activation is None else hidden_activation
+    if not isinstance(key, str) or key not in HIDDEN_ACTIVATIONS:
+        raise ValueError(f"{name} must be one of {sorted(HIDDEN_ACTIVATIONS)} (or None for linear); "
+                         f"got {hidden_activation!r}")
+    return HIDDEN_ACTIVATIONS[key]
+
+
+# --------------------------------------------------------------------------------------
+# Dense layer: forward is coursekit.neuron.dense_forward, out = x @ kernel + bias.
+# --------------------------------------------------------------------------------------
+
+def dense_backward(dout, x, kernel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of ``out = x @ kernel + bias``.
+
+    Shapes: ``x`` (N, D) (or any (..., D), as Keras's Dense), ``kernel`` (D, M),
+    ``dout`` = dE/dout (N, M).  Returns ``(dx, dkernel, dbias)`` of shapes (N, D), (D, M), (M,)::
+
+        dx      = dout @ kernel.T        (passes delta to the layer below: BP2 before f')
+        dkernel = x.T @ dout             (BP4)
+        dbias   = dout summed over N     (BP3)
+    """
+    x = as_float_array(x, "x")
+    kernel = as_float_array(kernel, "kernel", ndim=2, shape_hint="(in_features, units)")
+    dout = as_float_array(dout, "dout")
+    if x.ndim < 1 or x.shape[-1] != kernel.shape[0]:
+        raise ValueError(f"x must have shape (batch, {kernel.shape[0]}) to match kernel "
+                         f"{kernel.shape} (in_features, units); got x {x.shape}")
+    expected = x.shape[:-1] + (kernel.shape[1],)
+    if dout.shape != expected:
+        raise ValueError(f"dout must have the shape of the layer output {expected} "
+                         f"(x {x.shape} @ kernel {kernel.shape}); got {dout.shape}")
+    dtype = np.result_type(dout.dtype, x.dtype, kernel.dtype)
+    x2 = x.reshape(-1, kernel.shape[0]).astype(dtype, copy=False)
+    d2 = dout.reshape(-1, kernel.shape[1]).astype(dtype, copy=False)
+    dx = (d2 @ kernel.astype(dtype, copy=False).T).reshape(x.shape)
+    return dx, x2.T @ d2, d2.sum(axis=0)
+
+
+# --------------------------------------------------------------------------------------
+# Losses.  Keras averages over every sample (all axes but the last): N below.
+# --------------------------------------------------------------------------------------
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)  # exp never overflows
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax_cross_entropy(logits, y_true) -> float:
+    """Mean softmax cross-entropy from logits, as ``CategoricalCrossentropy(from_logits=True)``.
+
+    ``logits``, ``y_true``: (N, K).  ``E = -1/N sum_n sum_k y_nk log softmax(z_n)_k``,
+    computed as a log-softmax so that logits around 1e3 do not overflow.
+    """
+    logits, y_true, _ = _float_pair(logits, y_true, "logits", "y_true")
+    if logits.ndim == 0:
+        raise ValueError("logits must have a class axis, shape (batch, classes); got a scalar")
+    per_sample = -(y_true * _log_softmax(logits)).sum(axis=-1)
+    return float(per_sample.mean())
+
+
+def softmax_cross_entropy_backward(logits, y_true) -> np.ndarray:
+    """dE/dlogits of :func:`softmax_cross_entropy`.  ``logits``, ``y_true``: (N, K); returns (N, K).
+
+    ``dE/dz = (softmax(z) * sum_k y_k - y) / N``, which is ``(p - y) / N`` for one-hot (or
+    any normalised) labels: BP1 for a softmax output layer, where the softmax Jacobian and
+    the log cancel so neatly that no ``f'(z)`` factor is left.
+    """
+    logits, y_true, dtype = _float_pair(logits, y_true, "logits", "y_true")
+    if logits.ndim == 0:
+        raise ValueError("logits must have a class axis, shape (batch, classes); got a scalar")
+    n = logits.size // logits.shape[-1]
+    p = softmax(logits, axis=-1).astype(dtype, copy=False)
+    return ((p * y_true.sum(axis=-1, keepdims=True) - y_true) / n).astype(dtype, copy=False)
+
+
+def mse_backward(y_true, y_pred) -> np.ndarray:
+    """dE/dy_pred of ``keras.losses.MeanSquaredError()``.  ``y_true``, ``y_pred``: same shape.
+
+    ``E = mean((y_pred - y_true)**2)`` over every element, so ``dE/dy_pred = 2 (y_pred - y_true) / size``.
+    """
+    y_true, y_pred, dtype = _float_pair(y_true, y_pred, "y_true", "y_pred")
+    return (2 * (y_pred - y_true) / max(y_pred.size, 1)).astype(dtype, copy=False)
+
+
+# --------------------------------------------------------------------------------------
+# Multi-layer perceptron: params = [(kernel_1, bias_1), ..., (kernel_L, bias_L)].
+# --------------------------------------------------------------------------------------
+
+def _check_params(params, name: str = "params") -> Params:
+    """Validate a list of ``(kernel, bias)`` pairs whose shapes chain; return float arrays."""
+    if isinstance(params, np.ndarray) or not isinstance(params, Sequence) or len(params) == 0:
+        raise ValueError(f"{name} must be a non-empty list of (kernel, bias) pairs, kernel "
+                         f"(in_features, units) and bias (units,); got {type(params).__name__}")
+    out = []
+    for i, pair in enumerate(params):
+        if isinstance(pair, np.ndarray) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise ValueError(f"{name}[{i}] must be a (kernel, bias) pair; got {type(pair).__name__}"
+                             + (f" of length {len(pair)}" if hasattr(pair, "__len__") else ""))
+        kernel = as_float_array(pair[0], f"{name}[{i}][0] (kernel)", ndim=2,
+                                shape_hint="(in_features, units)")
+        bias = as_float_array(pair[1], f"{name}[{i}][1] (bias)", ndim=1, shape_hint="(units,)")
+        if bias.shape[0] != kernel.shape[1]:
+            raise ValueError(f"{name}[{i}]: bias must have shape ({kernel.shape[1]},) to match kernel "
+                             f"{kernel.shape}; got {bias.shape}")
+        if out and out[-1][0].shape[1] != kernel.shape[0]:
+            raise ValueError(f"{name}[{i}]: kernel must have {out[-1][0].shape[1]} rows (the units of "
+                             f"layer {i - 1}); got kernel {kernel.shape}")
+        out.append((kernel, bias))
+    return out
+
+
+def _check_x(x, params: Params, name: str = "x") -> np.ndarray:
+    d_in = params[0][0].shape[0]
+    x = as_float_array(x, name, ndim=2, shape_hint=f"(batch, {d_in})")
+    if x.shape[1] != d_in:
+        raise ValueError(f"{name} must have shape (batch, {d_in}) to match params[0] kernel "
+                         f"{params[0][0].shape}; got {x.shape}")
+    return x
+
+
+def _check_targets(y, x: np.ndarray, params: Params, name: str) -> np.ndarray:
+    k = params[-1][0].shape[1]
+    y = as_float_array(y, name, ndim=2, shape_hint=f"(batch, {k}) one-hot")
+    if y.shape != (x.shape[0], k):
+        raise ValueError(f"{name} must have shape ({x.shape[0]}, {k}): one one-hot row per sample "
+                         f"of x and one column per output unit; got {y.shape}")
+    return y
+
+
+def init_mlp(layer_sizes: Sequence[int], seed=None, init: str = "he") -> Params:
+    """Random ``[(kernel, bias), ...]`` for layer sizes ``[D, H1, ..., K]`` (float64, biases 0).
+
+    ``init="he"``: kernel ~ N(0, 2 / fan_in), keeps ReLU activations' variance constant.
+    ``init="glorot"``: kernel ~ U(-r, r), r = sqrt(6 / (fan_in + fan_out)) (Keras's default
+    ``glorot_uniform``), suited to sigmoid/tanh.  (Keras's ``he_normal`` truncates its normal
+    at 2 std; this plain normal is the textbook version.)
+    """
+    sizes = list(layer_sizes) if isinstance(layer_sizes, Sequence) else None
+    if sizes is None or len(sizes) < 2 or any(
+            isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
+        raise ValueError(f"layer_sizes must be a list of >= 2 positive ints [inputs, hidden..., outputs]; "
+                         f"got {layer_sizes!r}")
+    if init not in ("he", "glorot"):
+        raise ValueError(f"init must be 'he' or 'glorot'; got {init!r}")
+    rng = np.random.default_rng(seed)
+    params = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        if init == "he":
+            kernel = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+        else:
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            kernel = rng.uniform(-limit, limit, size=(fan_in, fan_out))
+        params.append((kernel, np.zeros(fan_out)))
+    return params
+
+
+def _forward_cache(x, params: Params, hidden_activation, dropout: float = 0.0, rng=None):
+    """Forward pass that remembers, per layer, ``(a^{l-1}, z^l, dropout mask of a^l)``."""
+    forward, _ = _check_activation(hidden_activation)
+    dtype = np.result_type(x.dtype, *(w.dtype for w, _ in params), *(b.dtype for _, b in params))
+    a = x.astype(dtype, copy=False)
+    cache = []
+    for i, (kernel, bias) in enumerate(params):
+        z = a @ kernel.astype(dtype, copy=False) + bias.astype(dtype, copy=False)
+        if i == len(params) - 1:  # the output layer is linear: these are the logits
+            cache.append((a, z, None))
+            return z, cache
+        h = np.asarray(forward(z), dtype=dtype)
+        mask = None
+        if dropout > 0:
+            h, mask = dropout_forward(h, dropout, rng)
+        cache.append((a, z, mask))
+        a = h
+    raise AssertionError("unreachable: params is non-empty")
+
+
+def _backward_cache(dlogits: np.ndarray, params: Params, cache, hidden_activation) -> Params:
+    """BP1-BP4 from ``delta^L = dlogits`` down to layer 1; returns ``[(dkernel, dbias), ...]``."""
+    _, backward = _check_activation(hidden_activation)
+    grads: Params = [None] * len(params)  # type: ignore[list-item]
+    delta = dlogits  # BP1 (the output layer is linear, so delta^L = dE/dz^L = dE/dlogits)
+    for l in range(len(params) - 1, -1, -1):
+        a_prev, _, _ = cache[l]
+        da_prev, dkernel, dbias = dense_backward(delta, a_prev, params[l][0])  # BP4, BP3
+        grads[l] = (dkernel, dbias)
+        if l > 0:
+            _, z_prev, mask_prev = cache[l - 1]
+            if mask_prev is not None:
+                da_prev = dropout_backward(da_prev, mask_prev)
+            delta = backward(da_prev, z_prev)  # BP2: (delta W^T) * f'(z^{l-1})
+    return grads
+
+
+def mlp_forward(x, params, hidden_activation="relu") -> np.ndarray:
+    """Logits of an MLP: ``a^0 = x``, ``a^l = f(a^{l-1} W^l + b^l)``, last layer linear.
+
+    ``x`` (N, D); ``params`` ``[(W1 (D, H1), b1 (H1,)), ..., (WL (H_{L-1}, K), bL (K,))]``;
+    returns logits (N, K).  Equals a ``keras.Sequential`` of ``Dense(units, activation=
+    hidden_activation)`` layers and a final ``Dense(K)`` with these weights.
+    ``hidden_activation``: "relu", "sigmoid", "tanh", "elu" or "linear"/None.
+    """
+    params = _check_params(params)
+    x = _check_x(x, params)
+    _check_activation(hidden_activation)
+    logits, _ = _forward_cache(x, params, hidden_activation)
+    return logits
+
+
+def mlp_backward(x, y_true, params, hidden_activation="relu") -> tuple[float, Params]:
+    """Loss and gradients of the mean softmax cross-entropy of :func:`mlp_forward`.
+
+    ``x`` (N, D), ``y_true`` (N, K) one-hot, ``params`` as in :func:`mlp_forward`.
+    Returns ``(loss, grads)``, ``grads = [(dW1, db1), ..., (dWL, dbL)]`` of the params' shapes.
+    One forward pass caching ``a^{l-1}`` and ``z^l``, then BP1 (``delta^L = (p - y)/N``),
+    BP2 down the layers, BP3/BP4 for each layer's gradients.
+    """
+    params = _check_params(params)
+    x = _check_x(x, params)
+    y_true = _check_targets(y_true, x, params, "y_true")
+    _check_activation(hidden_activation)
+    logits, cache = _forward_cache(x, params, hidden_activation)
+    y_true = y_true.astype(logits.dtype, copy=False)
+    loss = softmax_cross_entropy(logits, y_true)
+    grads = _backward_cache(softmax_cross_entropy_backward(logits, y_true), params, cache,
+                            hidden_activation)
+    return loss, grads
+
+
+def layer_gradient_norms(x, y_onehot, params, hidden_activation="relu") -> np.ndarray:
+    """Frobenius norm of ``dE/dW^l`` for every layer, shape (L,), first layer first.
+
+    Shows vanishing gradients: each BP2 step multiplies by ``f'(z)``, at most 0.25 for the
+    sigmoid, so in a deep sigmoid net the first layers' gradients shrink geometrically,
+    while ReLU's derivative is exactly 1 on the active units.
+    """
+    _, grads = mlp_backward(x, y_onehot, params, hidden_activation)
+    return np.array([np.linalg.norm(dkernel) for dkernel, _ in grads])
+
+
+# --------------------------------------------------------------------------------------
+# Regularisation: L1/L2 penalties (on kernels, not biases, as Keras's kernel_regularizer)
+# and inverted dropout.
+# --------------------------------------------------------------------------------------
+
+def _check_nonneg(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
+            or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    return float(value)
+
+
+def l1_l2_penalty(params, l1: float = 0.0, l2: float = 0.0) -> float:
+    """``l1 * sum|W| + l2 * sum W**2`` over every kernel (biases are not penalised).
+
+    Equals the sum of ``keras.regularizers.L1L2(l1, l2)(kernel)`` over the layers (no 1/2
+    in front of the L2 term, as in Keras).
+    """
+    params = _check_params(params)
+    l1, l2 = _check_nonneg(l1, "l1"), _check_nonneg(l2, "l2")
+    return float(sum(l1 * np.abs(k).sum() + l2 * np.square(k).sum() for k, _ in params))
+
+
+def l1_l2_penalty_backward(params, l1: float = 0.0, l2: float = 0.0) -> Params:
+    """Gradient of :func:`l1_l2_penalty`: ``[(l1 * sign(W) + 2 * l2 * W, zeros_like(b)), ...]``.
+
+    L1 pushes every weight towards 0 by a constant step (sparsity); L2 by a step
+    proportional to the weight (weight decay: small, spread-out weights).
+    """
+    params = _check_params(params)
+    l1, l2 = _check_nonneg(l1, "l1"), _check_nonneg(l2, "l2")
+    return [(l1 * np.sign(k) + 2 * l2 * k, np.zeros_like(b)) for k, b in params]
+
+
+def dropout_forward(x, rate: float, rng=None) -> tuple[np.ndarray, np.ndarray]:
+    """Inverted dropout (training mode), as ``keras.layers.Dropout(rate)(x, training=True)``.
+
+    ``x``: any shape.  Each unit is zeroed with probability ``rate``; survivors are scaled
+    by ``1 / (1 - rate)`` so that ``E[out] = x`` and nothing changes at test time.
+    Returns ``(out, mask)``, both ``x``'s shape, with ``out = x * mask`` and ``mask`` in
+    ``{0, 1/(1 - rate)}``.  ``rng``: a ``np.random.Generator``, a seed, or None.
+    """
+    x = as_float_array(x, "x")
+    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not 0 <= rate < 1:
+        raise ValueError(f"rate must be a number in [0, 1) (the fraction of units dropped); got {rate!r}")
+    rng = np.random.default_rng(rng)
+    keep = rng.random(x.shape) >= rate
+    mask = (keep / (1.0 - rate)).astype(x.dtype)
+    return x * mask, mask
+
+
+def dropout_backward(dout, mask) -> np.ndarray:
+    """Backward of :func:`dropout_forward`: ``dx = dout * mask`` (``dout``, ``mask``: same shape).
+
+    Dropped units pass no gradient; kept ones pass it scaled by ``1 / (1 - rate)``.
+    """
+    dout, mask, _ = _float_pair(dout, mask, "dout", "mask")
+    return dout * mask
+
+
+# --------------------------------------------------------------------------------------
+# Training loop: plain gradient descent, per sample (SGD), per mini-batch or per epoch.
+# --------------------------------------------------------------------------------------
+
+def _accuracy(logits: np.ndarray, y_onehot: np.ndarray) -> float:
+    return float(np.mean(logits.argmax(axis=1) == y_onehot.argmax(axis=1)))
+
+
+def train_mlp(x, y_onehot, params, learning_rate, epochs, batch_size=None, hidden_activation="relu",
+              l1=0.0, l2=0.0, dropout=0.0, x_val=None, y_val=None, patience=None,
+              seed=None) -> tuple[Params, dict]:
+    """Train an MLP with softmax cross-entropy by gradient descent; returns ``(params, history)``.
+
+    ``x`` (N, D), ``y_onehot`` (N, K); ``params`` from :func:`init_mlp` (not modified: a trained
+    copy is returned).  ``batch_size``: None = batch gradient descent (one step per epoch),
+    1 = SGD, otherwise mini-batches (shuffled each epoch, last short batch kept).  Each step::
+
+        W <- W - learning_rate * (dE/dW + l1 * sign(W) + 2 * l2 * W)
+
+    ``dropout``: inverted dropout on every hidden layer's output, training steps only.
+    ``x_val``/``y_val``: a validation set.  ``patience``: early stopping -- stop when the
+    validation loss has not improved for ``patience`` epochs and return the best epoch's
+    weights (Keras's ``EarlyStopping(patience, restore_best_weights=True)``).
+
+    ``history``: ``loss``/``accuracy`` (cross-entropy and accuracy on the whole training set
+    after each epoch, without dropout or penalty, so they compare with the validation ones),
+    ``val_loss``/``val_accuracy`` (empty without a validation set), ``best_epoch`` (0-based
+    index of the lowest validation loss, or None) and ``stopped_early``.
+    """
+    params = _check_params(params)
+    x = _check_x(x, params)
+    y = _check_targets(y_onehot, x, params, "y_onehot")
+    _check_activation(hidden_activation)
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)) \
+            or not learning_rate > 0:
+        raise ValueError(f"learning_rate must be a number > 0; got {learning_rate!r}")
+    for value, name in ((epochs, "epochs"), (batch_size, "batch_size"), (patience, "patience")):
+        if value is None and name != "epochs":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if name == "epochs" else 1):
+            raise ValueError(f"{name} must be a positive int{' or None' if name != 'epochs' else ''}; got {value!r}")
+    l1, l2 = _check_nonneg(l1, "l1"), _check_nonneg(l2, "l2")
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float, np.floating)) or not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be a number in [0, 1); got {dropout!r}")
+    if (x_val is None) != (y_val is None):
+        raise ValueError("x_val and y_val must be given together (or both left None)")
+    if x_val is not None:
+        x_val = _check_x(x_val, params, "x_val")
+        y_val = _check_targets(y_val, x_val, params, "y_val")
+    if patience is not None and x_val is None:
+        raise ValueError("patience (early stopping) needs a validation set: pass x_val and y_val")
+
+    rng = np.random.default_rng(seed)
+    params = [(k.copy(), b.copy()) for k, b in params]
+    batch = x.shape[0] if batch_size is None else int(batch_size)
+    history: dict = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [],
+                     "best_epoch": None, "stopped_early": False}
+    best_loss, best_params, wait = np.inf, params, 0
+
+    for epoch in range(int(epochs)):
+        batches = iterate_minibatches(x, y, batch, shuffle=batch_size is not None,
+                                      seed=int(rng.integers(2**31)))
+        for xb, yb in batches:
+            logits, cache = _forward_cache(xb, params, hidden_activation, dropout, rng)
+            grads = _backward_cache(softmax_cross_entropy_backward(logits, yb), params, cache,
+                                    hidden_activation)
+            if l1 or l2:
+                penalty = l1_l2_penalty_backward(params, l1, l2)
+                grads = [(dk + pk, db) for (dk, db), (pk, _) in zip(grads, penalty)]
+            params = [(k - learning_rate * dk, b - learning_rate * db)
+                      for (k, b), (dk, db) in zip(params, grads)]
+
+        logits, _ = _forward_cache(x, params, hidden_activation)
+        history["loss"].append(softmax_cross_entropy(logits, y.astype(logits.dtype)))
+        history["accuracy"].append(_accuracy(logits, y))
+        if x_val is None:
+            continue
+        logits, _ = _forward_cache(x_val, params, hidden_activation)
+        val_loss = softmax_cross_entropy(logits, y_val.astype(logits.dtype))
+        history["val_loss"].append(val_loss)
+        history["val_accuracy"].append(_accuracy(logits, y_val))
+        if val_loss < best_loss:
+            best_loss, best_params, wait = val_loss, params, 0
+            history["best_epoch"] = epoch
+        else:
+            wait += 1
+            if patience is not None and wait >= patience:
+                history["stopped_early"] = True
+                break
+    if patience is not None:
+        params = best_params  # arrays are never updated in place, so this is the best epoch's copy
+    return params, history
+
+
+# --------------------------------------------------------------------------------------
+# Gradient checking
+# --------------------------------------------------------------------------------------
+
+def gradient_check(f, x, analytic_grad, h=1e-5) -> float:
+    """Relative error between an analytic gradient and central differences of ``f`` at ``x``.
+
+    ``f``: array of ``x``'s shape -> scalar; ``analytic_grad``: ``x``'s shape.  Returns
+    ``norm(a - n) / max(norm(a) + norm(n), 1e-12)`` with ``n_i = (f(x + h e_i) - f(x - h e_i)) / 2h``
+    (float64).  Rule of thumb: < 1e-7 right, > 1e-3 (or 1e-2 with kinks such as ReLU) wrong.
+    """
+    x = as_float_array(x, "x").astype(np.float64)
+    analytic = as_float_array(analytic_grad, "analytic_grad").astype(np.float64)
+    check_same_shape(analytic, x, "analytic_grad", "x")
+    if not callable(f):
+        raise ValueError(f"f must be a callable returning a scalar; got {type(f).__name__}")
+    numeric = numerical_gradient(f, x, h)
+    denom = max(np.linalg.norm(analytic) + np.linalg.norm(numeric), 1e-12)
+    return float(np.linalg.norm(analytic - numeric) / denom)
+
+
+# --------------------------------------------------------------------------------------
+# Seed 000: one sigmoid neuron, squared-error cost, derivatives by hand.
+#   t = a1 w1 + a2 w2 + b,  p = sigmoid(t),  C = (p - E)^2
+#   dC/dw1 = dC/dp * dp/dt * dt/dw1 = 2 (p - E) * p (1 - p) * a1     (and a2, 1 for w2, b)
+# --------------------------------------------------------------------------------------
+
+def sigmoid_neuron_cost(w1, w2, b, a1, a2, expected) -> float:
+    """Squared-error cost ``(sigmoid(a1 w1 + a2 w2 + b) - expected)**2`` of one sample (scalars)."""
+    t = float(a1) * float(w1) + float(a2) * float(w2) + float(b)
+    return float((sigmoid(np.float64(t)) - float(expected)) ** 2)
+
+
+def sigmoid_neuron_gradients(w1, w2, b, a1, a2, expected) -> tuple[float, float, float]:
+    """``(dC/dw1, dC/dw2, dC/db)`` of :func:`sigmoid_neuron_cost`, by the chain rule (seed 000).
+
+    With ``t = a1 w1 + a2 w2 + b`` and ``p = sigmoid(t)``: the common factor is
+    ``dC/dp * dp/dt = 2 (p - expected) * p (1 - p)``, times ``dt/dw1 = a1``, ``dt/dw2 = a2``,
+    ``dt/db = 1``.  (The seed writes it for a1 = 2, a2 = 5, expected = 1.)
+    """
+    t = float(a1) * float(w1) + float(a2) * float(w2) + float(b)
+    p = float(sigmoid(np.float64(t)))
+    common = 2 * (p - float(expected)) * p * (1 - p)
+    return common * float(a1), common * float(a2), common
+
+
+# --------------------------------------------------------------------------------------
+# Seed 000's MATLAB programs, ported line by line.  MATLAB keeps column vectors and a
+# weight matrix (units, inputs), so these use W @ x -- the transpose of Keras's x @ kernel.
+# Both return new arrays (MATLAB passes matrices by value).
+# --------------------------------------------------------------------------------------
+
+# Training.m / testing.m: the output is the first input column; the third column is a constant 1
+# that plays the role of the bias.
+SGD_INPUT = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=np.float64)
+SGD_CORRECT_OUTPUT = np.array([0, 0, 1, 1], dtype=np.float64)
+
+
+def sgd_method(weight, inputs, correct_output, alpha=0.9) -> np.ndarray:
+    """Port of ``SGD_method.m``: one epoch of the delta rule, updating after every sample.
+
+    ``weight`` (n,) (MATLAB 1 x n row), ``inputs`` (N, n), ``correct_output`` (N,) or (N, 1).
+    Single sigmoid neuron, squared error: ``delta = y (1 - y) (d - y)`` and
+    ``W <- W + alpha * delta * x`` -- a gradient step on ``(d - y)**2 / 2``.  Returns the new weight.
+    """
+    weight = as_float_array(weight, "weight", ndim=1, shape_hint="(n_inputs,)").copy()
+    inputs = as_float_array(inputs, "inputs", ndim=2, shape_hint="(samples, n_inputs)")
+    correct_output = as_float_array(correct_output, "correct_output", ndim=(1, 2),
+                                    shape_hint="(samples,)").reshape(-1)
+    if inputs.shape[1] != weight.shape[0]:
+        raise ValueError(f"inputs must have shape (samples, {weight.shape[0]}) to match weight "
+                         f"{weight.shape}; got {inputs.shape}")
+    if correct_output.shape[0] != inputs.shape[0]:
+        raise ValueError(f"correct_output must have one value per row of inputs ({inputs.shape[0]}); "
+                         f"got {correct_output.shape[0]}")
+    # alpha = 0.9;                                    (a parameter here)
+    n = inputs.shape[0]                                # N = 4;  (hard-coded in the MATLAB)
+    for k in range(n):                                 # for k = 1:N   (MATLAB counts from 1)
+        transposed_input = inputs[k, :]                # transposed_Input = input(k, :)';
+        d = correct_output[k]                          # d = correct_Output(k);
+        weighted_sum = weight @ transposed_input       # weighted_Sum = Weight*transposed_Input;
+        output = sigmoid(weighted_sum)                 # output = Sigmoid(weighted_Sum);
+        error = d - output                             # error = d - output;
+        delta = output * (1 - output) * error          # delta = output*(1-output)*error;
+        d_weight = alpha * delta * transposed_input    # dWeight = alpha*delta*transposed_Input;
+        weight = weight + d_weight                     # Weight(1) = Weight(1) + dWeight(1); ... (3)
+    return weight
+
+
+def training_sgd_method(epochs=10000, seed=None) -> tuple[np.ndarray, np.ndarray]:
+    """Port of ``Training.m`` + ``testing.m``: returns ``(weight (3,), outputs (4,))``.
+
+    ``Weight = 2*rand(1, 3) - 1`` (uniform in [-1, 1)), then ``epochs`` calls of
+    :func:`sgd_method` on :data:`SGD_INPUT`, then the sigmoid output for each input row.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0; got {epochs!r}")
+    rng = np.random.default_rng(seed)
+    weight = 2 * rng.random(3) - 1                     # Weight = 2*rand(1, 3) - 1;
+    for _ in range(epochs):                            # for epoch = 1:10000
+        weight = sgd_method(weight, SGD_INPUT, SGD_CORRECT_OUTPUT)
+    outputs = sigmoid(SGD_INPUT @ weight)              # testing.m: output = Sigmoid(Weight*x), per row
+    return weight, outputs
+
+
+def _check_deep_weights(w1, w2, w3, w4):
+    ws = [as_float_array(w, f"w{i}", ndim=2, shape_hint="(units, inputs), MATLAB orientation")
+          for i, w in enumerate((w1, w2, w3, w4), start=1)]
+    for i in range(1, 4):
+        if ws[i].shape[1] != ws[i - 1].shape[0]:
+            raise ValueError(f"w{i + 1} must have {ws[i - 1].shape[0]} columns (the rows of w{i} "
+                             f"{ws[i - 1].shape}); got w{i + 1} {ws[i].shape}")
+    return ws
+
+
+def _check_images(images, n_inputs: int) -> np.ndarray:
+    images = as_float_array(images, "input_image", ndim=3, shape_hint="(samples, height, width)")
+    if images.shape[1] * images.shape[2] != n_inputs:
+        raise ValueError(f"input_image must have shape (samples, h, w) with h * w = {n_inputs} "
+                         f"(the columns of w1); got {images.shape}")
+    return images
+
+
+def deep_learning(w1, w2, w3, w4, input_image, correct_output, alpha=0.01):
+    """Port of ``DeepLearning.m``: one epoch of per-sample backprop, three ReLU layers + softmax.
+
+    MATLAB orientation, no biases: ``w1`` (20, 25), ``w2`` (20, 20), ``w3`` (20, 20), ``w4`` (5, 20);
+    ``input_image`` (N, 5, 5) -- NumPy puts the sample first, MATLAB's ``input_Image(:,:,k)``
+    is ``input_image[k]``; ``correct_output`` (N, 5) one-hot.  Returns new ``(w1, w2, w3, w4)``.
+
+    The seed's slide stops after the forward pass (line 18); the backward half below follows
+    the program the slide comes from (Phil Kim, *MATLAB Deep Learning*, 2017, ``DeepReLU.m``):
+    softmax + cross-entropy gives ``delta = d - y`` (BP1, sign flipped so the update adds),
+    ``delta_l = (v_l > 0) .* (W_{l+1}' * delta_{l+1})`` (BP2), ``dW = alpha * delta * x'`` (BP4).
+    """
+    w1, w2, w3, w4 = _check_deep_weights(w1, w2, w3, w4)  # never updated in place
+    images = _check_images(input_image, w1.shape[1])
+    correct_output = as_float_array(correct_output, "correct_output", ndim=2,
+                                    shape_hint="(samples, classes) one-hot")
+    if correct_output.shape != (images.shape[0], w4.shape[0]):
+        raise ValueError(f"correct_output must have shape ({images.shape[0]}, {w4.shape[0]}) "
+                         f"(samples of input_image, rows of w4); got {correct_output.shape}")
+    # alpha = 0.01;                                    (a parameter here)
+    for k in range(images.shape[0]):                   # N = 5; for k = 1:N
+        # reshaped_input_Image = reshape(input_Image(:,:,k), 25, 1);  MATLAB reshapes column by
+        # column, hence order="F": pixel order matches the MATLAB program's weights exactly.
+        x = images[k].reshape(-1, order="F")
+        v1 = w1 @ x                                    # input_of_hidden_layer1 = w1*reshaped_input_Image;
+        y1 = relu(v1)                                  # output_of_hidden_layer1 = ReLU(input_of_hidden_layer1);
+        v2 = w2 @ y1                                   # input_of_hidden_layer2 = w2*output_of_hidden_layer1;
+        y2 = relu(v2)                                  # output_of_hidden_layer2 = ReLU(...);
+        v3 = w3 @ y2                                   # input_of_hidden_layer3 = w3*output_of_hidden_layer2;
+        y3 = relu(v3)                                  # output_of_hidden_layer3 = ReLU(...);
+        v = w4 @ y3                                    # input_of_output_node = w4*output_of_hidden_layer3;
+        y = softmax(v)                                 # final_output = Softmax(input_of_output_node);
+        # --- backward half (not on the slide; DeepReLU.m) ---
+        d = correct_output[k, :]                       # d = correct_Output(k,:)';
+        delta = d - y                                  # e = d - y; delta = e;        (BP1)
+        delta3 = (v3 > 0) * (w4.T @ delta)             # e3 = w4'*delta; delta3 = (v3 > 0).*e3;  (BP2)
+        delta2 = (v2 > 0) * (w3.T @ delta3)            # e2 = w3'*delta3; delta2 = (v2 > 0).*e2;
+        delta1 = (v1 > 0) * (w2.T @ delta2)            # e1 = w2'*delta2; delta1 = (v1 > 0).*e1;
+        # column times row (delta * x') is an outer product: delta[:, None] * x
+        w1 = w1 + alpha * delta1[:, None] * x          # w1 = w1 + alpha*delta1*x';   (BP4)
+        w2 = w2 + alpha * delta2[:, None] * y1         # w2 = w2 + alpha*delta2*y1';
+        w3 = w3 + alpha * delta3[:, None] * y2         # w3 = w3 + alpha*delta3*y2';
+        w4 = w4 + alpha * delta[:, None] * y3          # w4 = w4 + alpha*delta*y3';
+    return w1, w2, w3, w4
+
+
+def deep_learning_predict(w1, w2, w3, w4, input_image) -> np.ndarray:
+    """Port of ``TestDeepLearning.m``: softmax outputs (N, classes) for images (N, 5, 5)."""
+    w1, w2, w3, w4 = _check_deep_weights(w1, w2, w3, w4)
+    images = _check_images(input_image, w1.shape[1])
+    x = images.reshape(images.shape[0], -1, order="F").T   # reshape(input_Image, 25, 1), one column each
+    y3 = relu(w3 @ relu(w2 @ relu(w1 @ x)))
+    return softmax(w4 @ y3, axis=0).T                        # Softmax per column, then samples first
+
+
+def training_network(input_image, correct_output, epochs=10000, seed=None, alpha=0.01):
+    """Port of ``TrainingNetwork.m``: random weights, then ``epochs`` calls of :func:`deep_learning`.
+
+    ``w = 2*rand(rows, cols) - 1`` for (20, 25), (20, 20), (20, 20), (classes, 20).
+    Returns ``(w1, w2, w3, w4)``.
+    """
+    correct_output = as_float_array(correct_output, "correct_output", ndim=2,
+                                    shape_hint="(samples, classes) one-hot")
+    images = as_float_array(input_image, "input_image", ndim=3, shape_hint="(samples, height, width)")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"epochs must be an int >= 0; got {epochs!r}")
+    rng = np.random.default_rng(seed)
+    n_in = images.shape[1] * images.shape[2]
+    w1 = 2 * rng.random((20, n_in)) - 1                  # w1 = 2*rand(20,25)-1;
+    w2 = 2 * rng.random((20, 20)) - 1                    # w2 = 2*rand(20,20)-1;
+    w3 = 2 * rng.random((20, 20)) - 1                    # w3 = 2*rand(20,20)-1;
+    w4 = 2 * rng.random((correct_output.shape[1], 20)) - 1  # w4 = 2*rand(5,20)-1;
+    for _ in range(epochs):                              # for epoch = 1:10000
+        w1, w2, w3, w4 = deep_learning(w1, w2, w3, w4, images, correct_output, alpha)
+    return w1, w2, w3, w4
