@@ -13,7 +13,8 @@ course:
 ## make test: install what the tests need and run the whole test suite
 test:
 	bash scripts/setup.sh --test
-	.venv/bin/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	# one BLAS thread per test worker: two workers on two cores, no oversubscription
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 .venv/bin/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## make decks: export every lecture as an offline reveal.js deck into decks/
 decks:
