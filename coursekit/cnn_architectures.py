@@ -1,0 +1,587 @@
+"""Lecture 5: CNN architectures (LeNet to EfficientNet), receptive fields, batch norm.
+
+Contract functions (``exercises.md`` section 5):
+
+    receptive_field(layers)
+    build_lenet5(input_shape=(32, 32, 1), num_classes=10)
+    residual_block(x, filters, strides=1)
+    inception_module(x, filters_1x1, filters_3x3_reduce, filters_3x3,
+                     filters_5x5_reduce, filters_5x5, filters_pool_proj)
+    separable_conv_param_count(kernel_size, in_channels, filters)
+
+Beyond the contract: batch normalization in NumPy (forward with Keras 3's moving
+averages, backward), the seed's table of pretrained networks recomputed from
+``keras.applications``, a layer-by-layer summary with receptive fields, the
+original (two-group) AlexNet, a small CNN for the 8x8 digits, and feature maps.
+
+Keras is imported inside the functions (``coursekit._keras.import_keras``), so
+importing this module does not import TensorFlow.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+
+from coursekit._keras import import_keras
+from coursekit._validation import as_float_array, as_pair
+
+__all__ = [
+    "receptive_field",
+    "build_lenet5",
+    "residual_block",
+    "inception_module",
+    "separable_conv_param_count",
+    "batch_norm_forward",
+    "batch_norm_backward",
+    "build_alexnet",
+    "small_cnn",
+    "feature_maps",
+    "layer_table",
+    "format_layer_table",
+    "pretrained_networks_table",
+    "SEED_PRETRAINED_TABLE",
+]
+
+
+# ---------------------------------------------------------------------------
+# Receptive field
+# ---------------------------------------------------------------------------
+
+def _rf_step(rf: int, jump: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """One layer of the recurrence r_out = r_in + (k_eff - 1) * j_in, j_out = j_in * s.
+
+    ``jump`` is the distance, in input pixels, between two neighbouring units of the
+    current layer; a dilated kernel of size k spans k_eff = dilation * (k - 1) + 1 pixels.
+    """
+    k_eff = dilation * (kernel - 1) + 1
+    return rf + (k_eff - 1) * jump, jump * stride
+
+
+def receptive_field(layers) -> int | tuple[int, int]:
+    """Receptive field, in input pixels, of one output unit of a stack of layers.
+
+    ``layers`` is a list of ``(kernel_size, stride)`` (conv or pooling layers, input
+    first).  With r_0 = 1 and j_0 = 1:
+
+        r_l = r_{l-1} + (k_l - 1) * j_{l-1},     j_l = j_{l-1} * s_l
+
+    (each layer widens the field by k - 1 units of the previous layer, and a unit of
+    the previous layer is j_{l-1} input pixels apart from its neighbour).  Padding does
+    not change the receptive field.  Returns an int; if any kernel or stride is a
+    non-square pair ``(h, w)``, returns the pair ``(r_h, r_w)``.
+    An empty list gives 1 (a pixel sees itself).
+    """
+    try:
+        items = list(layers)
+    except TypeError:
+        raise TypeError(f"layers must be a list of (kernel_size, stride) pairs; got {layers!r}") from None
+    rf = [1, 1]
+    jump = [1, 1]
+    square = True
+    for i, item in enumerate(items):
+        try:
+            kernel, stride = item
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"layers[{i}] must be a (kernel_size, stride) pair; got {item!r}") from None
+        kh, kw = as_pair(kernel, f"layers[{i}] kernel_size")
+        sh, sw = as_pair(stride, f"layers[{i}] stride")
+        square = square and kh == kw and sh == sw
+        rf[0], jump[0] = _rf_step(rf[0], jump[0], kh, sh)
+        rf[1], jump[1] = _rf_step(rf[1], jump[1], kw, sw)
+    return rf[0] if square else (rf[0], rf[1])
+
+
+# ---------------------------------------------------------------------------
+# Classic architectures and building blocks (Keras)
+# ---------------------------------------------------------------------------
+
+def build_lenet5(input_shape=(32, 32, 1), num_classes: int = 10):
+    """LeNet-5 (LeCun et al. 1998) as a ``keras.Model``.
+
+    Conv 6@5x5 tanh -> AvgPool 2 -> Conv 16@5x5 tanh -> AvgPool 2 -> Flatten
+    -> Dense 120 tanh -> Dense 84 tanh -> Dense num_classes softmax.
+    Shapes for the default (32, 32, 1): 28x28x6, 14x14x6, 10x10x16, 5x5x16, 400, 120, 84, 10.
+    Parameters: 156 + 2,416 + 48,120 + 10,164 + 850 = 61,706.
+    """
+    keras = import_keras()
+    L = keras.layers
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    x = L.Conv2D(6, 5, activation="tanh", name="c1")(inputs)
+    x = L.AveragePooling2D(2, name="s2")(x)
+    x = L.Conv2D(16, 5, activation="tanh", name="c3")(x)
+    x = L.AveragePooling2D(2, name="s4")(x)
+    x = L.Flatten(name="flatten")(x)
+    x = L.Dense(120, activation="tanh", name="c5")(x)
+    x = L.Dense(84, activation="tanh", name="f6")(x)
+    outputs = L.Dense(num_classes, activation="softmax", name="output")(x)
+    return keras.Model(inputs, outputs, name="lenet5")
+
+
+def residual_block(x, filters: int, strides=1):
+    """A ResNet basic block (He et al. 2015) on the Keras tensor ``x`` (NHWC).
+
+        main:     Conv3x3(filters, strides) - BN - ReLU - Conv3x3(filters) - BN
+        shortcut: identity, or Conv1x1(filters, strides) - BN when the shape changes
+                  (strides != 1 or x's channels != filters)
+        output:   ReLU(main + shortcut)
+
+    Convolutions use "same" padding and Keras's default bias.  Output shape:
+    ``(batch, ceil(H / s), ceil(W / s), filters)``.  The identity path lets the
+    gradient reach earlier layers unchanged: d(out)/d(x) = relu' * (I + d(main)/d(x)).
+    """
+    keras = import_keras()
+    L = keras.layers
+    s = as_pair(strides, "strides")
+    main = L.Conv2D(filters, 3, strides=s, padding="same")(x)
+    main = L.BatchNormalization()(main)
+    main = L.ReLU()(main)
+    main = L.Conv2D(filters, 3, padding="same")(main)
+    main = L.BatchNormalization()(main)
+    if s != (1, 1) or x.shape[-1] != filters:
+        shortcut = L.Conv2D(filters, 1, strides=s, padding="same")(x)
+        shortcut = L.BatchNormalization()(shortcut)
+    else:
+        shortcut = x
+    out = L.Add()([main, shortcut])
+    return L.ReLU()(out)
+
+
+def inception_module(x, filters_1x1: int, filters_3x3_reduce: int, filters_3x3: int,
+                     filters_5x5_reduce: int, filters_5x5: int, filters_pool_proj: int):
+    """GoogLeNet's Inception module (Szegedy et al. 2014) on the Keras tensor ``x``.
+
+    Four parallel branches, every conv with bias, ReLU and "same" padding:
+        1. Conv 1x1 (filters_1x1)
+        2. Conv 1x1 (filters_3x3_reduce) -> Conv 3x3 (filters_3x3)
+        3. Conv 1x1 (filters_5x5_reduce) -> Conv 5x5 (filters_5x5)
+        4. MaxPool 3x3 stride 1 "same" -> Conv 1x1 (filters_pool_proj)
+    concatenated on channels in that order: output ``(batch, H, W, sum of the four)``.
+    The 1x1 "reduce" convolutions cut the channels before the expensive 3x3 / 5x5.
+    """
+    keras = import_keras()
+    L = keras.layers
+
+    def conv(t, filters, size):
+        return L.Conv2D(filters, size, padding="same", activation="relu")(t)
+
+    b1 = conv(x, filters_1x1, 1)
+    b2 = conv(conv(x, filters_3x3_reduce, 1), filters_3x3, 3)
+    b3 = conv(conv(x, filters_5x5_reduce, 1), filters_5x5, 5)
+    b4 = conv(L.MaxPooling2D(3, strides=1, padding="same")(x), filters_pool_proj, 1)
+    return L.Concatenate(axis=-1)([b1, b2, b3, b4])
+
+
+def separable_conv_param_count(kernel_size, in_channels: int, filters: int) -> int:
+    """Parameters of ``keras.layers.SeparableConv2D`` (depth multiplier 1, with bias).
+
+        depthwise:  k_h * k_w * in_channels      (one k x k filter per input channel)
+        pointwise:  in_channels * filters        (a 1x1 conv mixing channels)
+        bias:       filters
+
+    A standard conv has k_h * k_w * in_channels * filters + filters: for 3x3, 64 -> 128
+    that is 73,856 against 8,896 (8.3x fewer).
+    """
+    kh, kw = as_pair(kernel_size, "kernel_size")
+    for value, name in ((in_channels, "in_channels"), (filters, "filters")):
+        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive int; got {value!r}")
+    return int(kh * kw * in_channels + in_channels * filters + filters)
+
+
+def build_alexnet(input_shape=(227, 227, 3), num_classes: int = 1000, groups: int = 2):
+    """AlexNet (Krizhevsky et al. 2012) as built for two GPUs, for counting parameters.
+
+    AlexNet is not in ``keras.applications``.  Conv 96@11x11/4 - MaxPool 3/2 -
+    Conv 256@5x5 (2 groups) - MaxPool 3/2 - Conv 384@3x3 - Conv 384@3x3 (2 groups) -
+    Conv 256@3x3 (2 groups) - MaxPool 3/2 - Dense 4096 - Dense 4096 - Dense 1000.
+    With ``groups=2`` (the paper) it has 60,965,224 parameters; with ``groups=1``
+    (the single-tower variant many libraries ship) 62,378,344.  Local response
+    normalization (no parameters) and dropout are left out.  TensorFlow on CPU may
+    not run grouped convolutions: use this to count and to show shapes.
+    """
+    keras = import_keras()
+    L = keras.layers
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    x = L.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
+    x = L.MaxPooling2D(3, strides=2, name="pool1")(x)
+    x = L.Conv2D(256, 5, padding="same", groups=groups, activation="relu", name="conv2")(x)
+    x = L.MaxPooling2D(3, strides=2, name="pool2")(x)
+    x = L.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
+    x = L.Conv2D(384, 3, padding="same", groups=groups, activation="relu", name="conv4")(x)
+    x = L.Conv2D(256, 3, padding="same", groups=groups, activation="relu", name="conv5")(x)
+    x = L.MaxPooling2D(3, strides=2, name="pool5")(x)
+    x = L.Flatten(name="flatten")(x)
+    x = L.Dense(4096, activation="relu", name="fc6")(x)
+    x = L.Dense(4096, activation="relu", name="fc7")(x)
+    outputs = L.Dense(num_classes, activation="softmax", name="fc8")(x)
+    return keras.Model(inputs, outputs, name="alexnet")
+
+
+def small_cnn(input_shape=(8, 8, 1), num_classes: int = 10):
+    """A small CNN for scikit-learn's 8x8 digits (pixels scaled to [0, 1]).
+
+    conv1: Conv 16@3x3 same ReLU (8x8x16) -> conv2: Conv 32@3x3 same ReLU (8x8x32)
+    -> pool: MaxPool 2 (4x4x32) -> flatten (512) -> dropout 0.25 -> output: Dense softmax.
+    5,130 + 4,640 + 160 = 9,930 parameters for the defaults; compiled with Adam and
+    sparse categorical cross-entropy (integer labels).  Reaches ~97-98% test accuracy
+    on the 8x8 digits in a few seconds of CPU.
+    """
+    keras = import_keras()
+    L = keras.layers
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    x = L.Conv2D(16, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = L.Conv2D(32, 3, padding="same", activation="relu", name="conv2")(x)
+    x = L.MaxPooling2D(2, name="pool")(x)
+    x = L.Flatten(name="flatten")(x)
+    x = L.Dropout(0.25, name="dropout")(x)
+    outputs = L.Dense(num_classes, activation="softmax", name="output")(x)
+    model = keras.Model(inputs, outputs, name="small_cnn")
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def feature_maps(model, image, layer_names) -> dict[str, np.ndarray]:
+    """Activations of the named layers of ``model`` for one image.
+
+    ``image``: ``(H, W, C)`` or ``(1, H, W, C)``; ``layer_names``: a name or a list of
+    names.  Returns ``{name: activation}``, each without the batch axis, e.g.
+    ``(H', W', filters)`` for a conv layer.  Layers run in inference mode.
+    """
+    keras = import_keras()
+    if isinstance(layer_names, str):
+        layer_names = [layer_names]
+    layer_names = list(layer_names)
+    known = [layer.name for layer in model.layers]
+    missing = [n for n in layer_names if n not in known]
+    if missing:
+        raise ValueError(f"layer_names: {missing} not in the model; its layers are {known}")
+    img = as_float_array(image, "image", ndim=(3, 4), shape_hint="(H, W, C) or (1, H, W, C)")
+    if img.ndim == 4 and img.shape[0] != 1:
+        raise ValueError(f"image must be one image, (H, W, C) or (1, H, W, C); got shape {img.shape}")
+    batch = img.reshape((1,) + img.shape[-3:]).astype(np.float32)
+    probe = keras.Model(model.input, [model.get_layer(n).output for n in layer_names])
+    outputs = probe(batch, training=False)
+    if len(layer_names) == 1:
+        outputs = [outputs]
+    return {n: np.asarray(o)[0] for n, o in zip(layer_names, outputs)}
+
+
+# ---------------------------------------------------------------------------
+# Batch normalization (NumPy), Keras 3 semantics
+# ---------------------------------------------------------------------------
+
+def _bn_check(x, gamma, beta):
+    x = as_float_array(x, "x", shape_hint="(..., channels), channels last")
+    if x.ndim < 2:
+        raise ValueError(f"x must be at least 2-D (batch, ..., channels); got shape {x.shape}")
+    c = x.shape[-1]
+    params = []
+    for value, name in ((gamma, "gamma"), (beta, "beta")):
+        arr = as_float_array(value, name, ndim=1, shape_hint=f"(channels,) = ({c},)")
+        if arr.shape != (c,):
+            raise ValueError(f"{name} must have shape (channels,) = ({c},); got {arr.shape}")
+        params.append(arr)
+    return x, params[0], params[1]
+
+
+def batch_norm_forward(x, gamma, beta, moving_mean, moving_var, training: bool,
+                       momentum: float = 0.99, epsilon: float = 1e-3):
+    """Batch normalization over the last axis, exactly as ``keras.layers.BatchNormalization``.
+
+    x: ``(N, C)`` or ``(N, H, W, C)`` (any rank >= 2, channels last);
+    gamma, beta, moving_mean, moving_var: ``(C,)``.
+
+    training=True: statistics of this batch over every axis but the last,
+        mu = mean(x),  var = mean((x - mu)**2)          (biased: divides by N*H*W)
+        out = gamma * (x - mu) / sqrt(var + epsilon) + beta
+        moving_mean <- moving_mean * momentum + mu  * (1 - momentum)
+        moving_var  <- moving_var  * momentum + var * (1 - momentum)
+    training=False: out uses moving_mean and moving_var; they are returned unchanged.
+
+    Keras's defaults: momentum 0.99, epsilon 1e-3 (PyTorch: 0.1 = 1 - momentum, 1e-5),
+    moving_mean starts at 0 and moving_var at 1.  Keras uses the *biased* batch
+    variance for the moving average too (PyTorch uses the unbiased one there).
+    A layer with ``trainable=False`` behaves as training=False even inside ``fit``.
+
+    Returns ``(out, new_moving_mean, new_moving_var)``; out has x's shape and dtype.
+    """
+    x, gamma, beta = _bn_check(x, gamma, beta)
+    c = x.shape[-1]
+    mm = as_float_array(moving_mean, "moving_mean", ndim=1)
+    mv = as_float_array(moving_var, "moving_var", ndim=1)
+    for arr, name in ((mm, "moving_mean"), (mv, "moving_var")):
+        if arr.shape != (c,):
+            raise ValueError(f"{name} must have shape (channels,) = ({c},); got {arr.shape}")
+    dtype = x.dtype
+    axes = tuple(range(x.ndim - 1))
+    if training:
+        mean = x.mean(axis=axes)
+        var = ((x - mean) ** 2).mean(axis=axes)
+        new_mm = mm * momentum + mean * (1.0 - momentum)
+        new_mv = mv * momentum + var * (1.0 - momentum)
+    else:
+        mean, var = mm.astype(dtype), mv.astype(dtype)
+        new_mm, new_mv = mm.copy(), mv.copy()
+    out = gamma.astype(dtype) * (x - mean) / np.sqrt(var + epsilon) + beta.astype(dtype)
+    return out.astype(dtype), new_mm, new_mv
+
+
+def batch_norm_backward(dout, x, gamma, epsilon: float = 1e-3):
+    """Gradients of training-mode batch normalization.
+
+    dout, x: ``(N, ..., C)``; gamma: ``(C,)``.  With m = number of values per channel
+    (N*H*W), x_hat = (x - mu) / sqrt(var + eps) and g = dout * gamma:
+
+        dbeta  = sum(dout)                         (over every axis but the last)
+        dgamma = sum(dout * x_hat)
+        dx     = (m * g - sum(g) - x_hat * sum(g * x_hat)) / (m * sqrt(var + eps))
+
+    The two sums come from mu and var depending on every x in the channel.
+    Returns ``(dx, dgamma, dbeta)``.
+    """
+    x, gamma, _ = _bn_check(x, gamma, np.zeros_like(gamma))
+    dout = as_float_array(dout, "dout")
+    if dout.shape != x.shape:
+        raise ValueError(f"dout must have x's shape {x.shape}; got {dout.shape}")
+    axes = tuple(range(x.ndim - 1))
+    m = x.size // x.shape[-1]
+    mean = x.mean(axis=axes)
+    inv_std = 1.0 / np.sqrt(((x - mean) ** 2).mean(axis=axes) + epsilon)
+    x_hat = (x - mean) * inv_std
+    dbeta = dout.sum(axis=axes)
+    dgamma = (dout * x_hat).sum(axis=axes)
+    g = dout * gamma
+    dx = (m * g - g.sum(axis=axes) - x_hat * (g * x_hat).sum(axis=axes)) * inv_std / m
+    return dx.astype(x.dtype), dgamma, dbeta
+
+
+# ---------------------------------------------------------------------------
+# Layer-by-layer summary with receptive fields
+# ---------------------------------------------------------------------------
+
+_CONV_TYPES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose")
+_POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
+
+
+def _inbound_layers(layer, layer_set):
+    """Layers of the model feeding ``layer`` (through its nodes in this model)."""
+    parents = []
+    for node in getattr(layer, "_inbound_nodes", []):
+        for tensor in getattr(node, "input_tensors", []) or []:
+            history = getattr(tensor, "_keras_history", None)
+            if history is not None and history.operation in layer_set:
+                parents.append(history.operation)
+    return parents
+
+
+def _window(layer):
+    """(kernel pair, stride pair, dilation pair) of a conv/pool layer, else None."""
+    kind = type(layer).__name__
+    if kind in _CONV_TYPES:
+        return (as_pair(layer.kernel_size, "kernel_size"), as_pair(layer.strides, "strides"),
+                as_pair(layer.dilation_rate, "dilation_rate"))
+    if kind in _POOL_TYPES:
+        return as_pair(layer.pool_size, "pool_size"), as_pair(layer.strides, "strides"), (1, 1)
+    return None
+
+
+def layer_table(model) -> list[dict]:
+    """One row per layer: name, type, output shape, params, receptive field, jump.
+
+    The receptive field (input pixels seen by one unit, per axis) is tracked through
+    conv and pooling layers with the recurrence of :func:`receptive_field`; where
+    branches merge (Add, Concatenate) the largest field wins.  It is reported for
+    conv/pool layers only (None elsewhere, and for nested models or global pooling).
+    """
+    layers = list(model.layers)
+    layer_set = set(layers)
+    state = {}  # layer -> ((rf_h, rf_w), (jump_h, jump_w)) or None when unknown
+    rows = []
+    for layer in layers:
+        kind = type(layer).__name__
+        parents = _inbound_layers(layer, layer_set)
+        if kind == "InputLayer" or not parents:
+            here = ((1, 1), (1, 1))
+        else:
+            known = [state[p] for p in parents if state.get(p) is not None]
+            here = None
+            if len(known) == len(parents):
+                here = (tuple(max(k[0][a] for k in known) for a in range(2)),
+                        tuple(max(k[1][a] for k in known) for a in range(2)))
+            if kind.startswith("Global") or kind in ("Flatten", "Functional", "Sequential", "Model"):
+                here = None
+        window = _window(layer)
+        if here is not None and window is not None:
+            (k, s, d), (rf, jump) = window, here
+            steps = [_rf_step(rf[a], jump[a], k[a], s[a], d[a]) for a in range(2)]
+            here = (tuple(st[0] for st in steps), tuple(st[1] for st in steps))
+        state[layer] = here
+        shape = getattr(layer, "output", None)
+        shape = tuple(shape.shape) if shape is not None and hasattr(shape, "shape") else None
+        show_rf = window is not None and here is not None
+        rows.append({
+            "name": layer.name,
+            "type": kind,
+            "output_shape": shape,
+            "params": int(layer.count_params()) if layer.built else 0,
+            "receptive_field": here[0] if show_rf else None,
+            "jump": here[1] if show_rf else None,
+        })
+    return rows
+
+
+def format_layer_table(rows) -> str:
+    """The rows of :func:`layer_table` as a fixed-width text table with a total."""
+    lines = [f"{'layer':<22}{'type':<22}{'output shape':<22}{'params':>12}  receptive field"]
+    for r in rows:
+        rf = r["receptive_field"]
+        rf_text = "" if rf is None else f"{rf[0]}x{rf[1]}"
+        shape = "" if r["output_shape"] is None else str(tuple(r["output_shape"]))
+        lines.append(f"{r['name'][:21]:<22}{r['type'][:21]:<22}{shape:<22}{r['params']:>12,}  {rf_text}")
+    lines.append(f"{'total':<66}{sum(r['params'] for r in rows):>12,}")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# The seed's table of pretrained networks, recomputed
+# ---------------------------------------------------------------------------
+
+# Transcribed from seed 000_ac985fa1888de24d.txt, lines 1154-1173 (the MATLAB
+# "pretrained deep neural networks" table shown in the lecture): name, depth,
+# size (MB), parameters (millions), image input size.  depth None is the seed's "*".
+SEED_PRETRAINED_TABLE = [
+    ("squeezenet", 18, 5.2, 1.24, 227),
+    ("googlenet", 22, 27, 7.0, 224),
+    ("inceptionv3", 48, 89, 23.9, 299),
+    ("densenet201", 201, 77, 20.0, 224),
+    ("mobilenetv2", 53, 13, 3.5, 224),
+    ("resnet18", 18, 44, 11.7, 224),
+    ("resnet50", 50, 96, 25.6, 224),
+    ("resnet101", 101, 167, 44.6, 224),
+    ("xception", 71, 85, 22.9, 299),
+    ("inceptionresnetv2", 164, 209, 55.9, 299),
+    ("shufflenet", 50, 5.4, 1.4, 224),
+    ("nasnetmobile", None, 20, 5.3, 224),
+    ("nasnetlarge", None, 332, 88.9, 331),
+    ("darknet19", 19, 78, 20.8, 256),
+    ("darknet53", 53, 155, 41.6, 256),
+    ("efficientnetb0", 82, 20, 5.3, 224),
+    ("alexnet", 8, 227, 61.0, 227),
+    ("vgg16", 16, 515, 138, 224),
+    ("vgg19", 19, 535, 144, 224),
+]
+
+# seed name -> keras.applications constructor; the rest are not in keras.applications.
+KERAS_APPLICATIONS = {
+    "inceptionv3": "InceptionV3",
+    "densenet201": "DenseNet201",
+    "mobilenetv2": "MobileNetV2",
+    "resnet50": "ResNet50",
+    "resnet101": "ResNet101",
+    "xception": "Xception",
+    "inceptionresnetv2": "InceptionResNetV2",
+    "nasnetmobile": "NASNetMobile",
+    "nasnetlarge": "NASNetLarge",
+    "efficientnetb0": "EfficientNetB0",
+    "vgg16": "VGG16",
+    "vgg19": "VGG19",
+}
+
+_WEIGHTED_PATH_TYPES = _CONV_TYPES + ("Dense",)
+_NETWORK_CACHE: dict[str, dict] = {}
+
+
+def _network_stats(model) -> dict:
+    """Parameter count, layers with weights, and conv/dense depth of a built model."""
+    layers = list(model.layers)
+    layer_set = set(layers)
+    longest = {}
+    for layer in layers:  # model.layers is in topological order
+        parents = _inbound_layers(layer, layer_set)
+        before = max((longest[p] for p in parents), default=0)
+        kind = type(layer).__name__
+        # a separable conv is two layers in sequence (depthwise, then 1x1 pointwise), as MATLAB counts it
+        longest[layer] = before + (2 if kind == "SeparableConv2D" else kind in _WEIGHTED_PATH_TYPES)
+    shape = model.input_shape
+    return {
+        "params": int(model.count_params()),
+        "layers_with_weights": sum(1 for layer in layers if layer.weights),
+        "conv_dense_depth": max(longest.values()),
+        "input_size": int(shape[1]) if shape[1] is not None else None,
+    }
+
+
+def _compute_network(name: str) -> dict:
+    if name not in _NETWORK_CACHE:
+        keras = import_keras()
+        if name == "alexnet":
+            model = build_alexnet()
+        else:
+            model = getattr(keras.applications, KERAS_APPLICATIONS[name])(weights=None)
+        _NETWORK_CACHE[name] = _network_stats(model)
+        del model
+        keras.backend.clear_session()  # free the graph: the big ones hold ~0.5 GB
+    return _NETWORK_CACHE[name]
+
+
+def pretrained_networks_table(names=None) -> list[dict]:
+    """The seed's pretrained-network table beside numbers recomputed in Keras.
+
+    ``names``: seed names to compute (default: every one that can be built); the
+    others keep only the seed's numbers.  Building a graph with ``weights=None``
+    downloads nothing but takes 1-20 s per network (VGG16/19 and NASNetLarge are the
+    slowest), so results are cached in memory for the session.
+
+    Each row: ``name``, ``keras_name``, the seed's ``seed_depth``, ``seed_size_mb``,
+    ``seed_params_m``, ``seed_input``; and when computed:
+      ``params_m``         Keras ``count_params()`` / 1e6 (with the 1000-class top)
+      ``conv_dense_depth`` the longest input-to-output path counting conv
+                           (incl. depthwise) and dense layers, a separable conv as
+                           two: MATLAB's definition of depth ("the largest number of
+                           sequential convolutional or fully connected layers on a
+                           path from the input layer to the output layer"), which
+                           the seed's table (MATLAB's) uses
+      ``layers_with_weights``  layers holding weights, incl. BatchNormalization:
+                           the "Depth" column of keras.io/api/applications
+      ``size_mb``          params * 4 bytes / 1e6 (float32 weights, no file overhead)
+      ``input_size``       default input height = width in Keras
+      ``note``             why a row is not computed, or how it was built.
+    AlexNet is not in ``keras.applications``; its row comes from :func:`build_alexnet`.
+    """
+    available = set(KERAS_APPLICATIONS) | {"alexnet"}
+    seed_names = [row[0] for row in SEED_PRETRAINED_TABLE]
+    if names is None:
+        wanted = available
+    else:
+        names = [names] if isinstance(names, str) else list(names)
+        unknown = [n for n in names if n not in seed_names]
+        if unknown:
+            raise ValueError(f"names: {unknown} are not in the seed's table; choose from {seed_names}")
+        not_buildable = [n for n in names if n not in available]
+        if not_buildable:
+            raise ValueError(f"names: {not_buildable} cannot be built (not in keras.applications); "
+                             f"buildable: {sorted(available)}")
+        wanted = set(names)
+    rows = []
+    for name, depth, size, params, size_in in SEED_PRETRAINED_TABLE:
+        row = {"name": name, "keras_name": KERAS_APPLICATIONS.get(name), "seed_depth": depth,
+               "seed_size_mb": size, "seed_params_m": params, "seed_input": size_in,
+               "params_m": None, "conv_dense_depth": None, "layers_with_weights": None,
+               "size_mb": None, "input_size": None, "note": ""}
+        if name not in available:
+            row["note"] = "not in keras.applications"
+        elif name in wanted:
+            stats = _compute_network(name)
+            row.update(params_m=stats["params"] / 1e6, conv_dense_depth=stats["conv_dense_depth"],
+                       layers_with_weights=stats["layers_with_weights"],
+                       size_mb=stats["params"] * 4 / 1e6, input_size=stats["input_size"])
+            if name == "alexnet":
+                row["note"] = "not in keras.applications; coursekit build_alexnet (2 groups)"
+        else:
+            row["note"] = "not computed (not requested)"
+        rows.append(row)
+    return rows

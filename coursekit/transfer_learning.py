@@ -1,0 +1,497 @@
+"""Lecture 6: transfer learning: feature extraction, fine-tuning, the BatchNorm pitfall.
+
+Contract functions (``exercises.md`` section 6):
+
+    build_transfer_model(base_model, num_classes, dropout_rate=0.2)
+    unfreeze_top_layers(base_model, num_layers)
+    extract_features(base_model, images, batch_size=32)
+
+Offline setting used by the course.  SOURCE task: scikit-learn's 8x8 digits 0-4.
+TARGET task: digits 5-9 (relabelled 0-4) with only a few labelled images per class.
+``scripts/train_pretrained_base.py`` trains a small CNN base with BatchNormalization
+on the source task and ships it as ``coursekit/datafiles/digits_base.keras``.
+Online users can use a real ImageNet base instead (``load_pretrained_base``).
+
+Keras is imported inside the functions, so importing this module does not import
+TensorFlow.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from coursekit._keras import import_keras
+from coursekit._validation import as_float_array
+
+__all__ = [
+    "build_transfer_model",
+    "unfreeze_top_layers",
+    "extract_features",
+    "build_digits_base",
+    "source_task_data",
+    "target_task_data",
+    "load_pretrained_base",
+    "prepare_images",
+    "compare_strategies",
+    "bn_pitfall_demo",
+    "SHIPPED_BASE_PATH",
+]
+
+DATA_DIR = Path(__file__).resolve().parent / "datafiles"
+SHIPPED_BASE_PATH = DATA_DIR / "digits_base.keras"
+SOURCE_DIGITS = (0, 1, 2, 3, 4)
+TARGET_DIGITS = (5, 6, 7, 8, 9)
+
+# The ImageNet base for online users: MobileNetV2, width 0.35, 96x96 input, no top
+# (~1.7 MB of weights, 410k parameters).  Keras names the file like this in its cache.
+IMAGENET_ALPHA = 0.35
+IMAGENET_SIZE = 96
+IMAGENET_WEIGHTS_FILE = (
+    f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{IMAGENET_ALPHA}_{IMAGENET_SIZE}_no_top.h5")
+IMAGENET_WEIGHTS_URL = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/" + IMAGENET_WEIGHTS_FILE)
+IMAGENET_HOST = ("storage.googleapis.com", 443)
+
+
+# ---------------------------------------------------------------------------
+# Contract functions
+# ---------------------------------------------------------------------------
+
+def _is_batch_norm(layer, keras) -> bool:
+    return isinstance(layer, keras.layers.BatchNormalization)
+
+
+def build_transfer_model(base_model, num_classes: int, dropout_rate: float = 0.2):
+    """A classifier on top of a frozen pretrained base.
+
+        inputs (base's input shape) -> base(inputs, training=False)
+        -> GlobalAveragePooling2D   (only when the base's output is 4-D, (N, H, W, C))
+        -> Dropout(dropout_rate) -> Dense(num_classes, softmax)
+
+    ``base_model.trainable`` is set to False (in place): only the head's Dense kernel
+    and bias are trainable.  ``training=False`` keeps the base's BatchNormalization in
+    inference mode while the base is frozen; after :func:`unfreeze_top_layers` it is
+    the BN layers' own ``trainable=False`` that protects their moving statistics.
+    Returns an uncompiled ``keras.Model``.
+    """
+    keras = import_keras()
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an int >= 2; got {num_classes!r}")
+    if not 0.0 <= float(dropout_rate) < 1.0:
+        raise ValueError(f"dropout_rate must be in [0, 1); got {dropout_rate!r}")
+    base_model.trainable = False
+    inputs = keras.Input(shape=tuple(base_model.input_shape[1:]), name="image")
+    x = base_model(inputs, training=False)
+    if len(x.shape) == 4:
+        x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
+    x = keras.layers.Dropout(dropout_rate, name="dropout")(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="head")(x)
+    return keras.Model(inputs, outputs, name="transfer_model")
+
+
+def unfreeze_top_layers(base_model, num_layers: int) -> None:
+    """Unfreeze the last ``num_layers`` non-BatchNormalization layers of the base, in place.
+
+    ``base_model.trainable = True``; counting from the top over the base's layers that
+    are not BatchNormalization, the last ``num_layers`` become trainable and the others
+    frozen; every BatchNormalization layer (also inside nested models) gets
+    ``trainable=False``.  Why: in Keras 3 a frozen BN layer runs in inference mode
+    even inside ``fit``, so its moving mean/variance stay those learned on the source
+    data; ``base(x, training=False)`` alone does NOT protect them, because the
+    ``training=True`` that ``fit`` passes down overrides it (see ``bn_pitfall_demo``).
+    Recompile the model afterwards (with a lower learning rate) for the change to act.
+    """
+    keras = import_keras()
+    layers = [layer for layer in base_model.layers if not _is_batch_norm(layer, keras)]
+    if not isinstance(num_layers, int) or isinstance(num_layers, bool) or not 0 <= num_layers <= len(layers):
+        raise ValueError(f"num_layers must be an int in [0, {len(layers)}] (the base's "
+                         f"non-BatchNormalization layers); got {num_layers!r}")
+    base_model.trainable = True
+    top = set(map(id, layers[len(layers) - num_layers:]))
+    for layer in base_model.layers:
+        layer.trainable = id(layer) in top and not _is_batch_norm(layer, keras)
+    for layer in base_model._flatten_layers(include_self=False, recursive=True):
+        if _is_batch_norm(layer, keras):
+            layer.trainable = False
+
+
+def extract_features(base_model, images, batch_size: int = 32) -> np.ndarray:
+    """The base's features for ``images`` as a NumPy array ``(len(images), features)``.
+
+    images: ``(N, H, W, C)`` matching the base's input.  The base runs in inference
+    mode (``predict``); a 4-D output ``(N, h, w, c)`` is global-average-pooled to
+    ``(N, c)`` (the mean over h and w); a 2-D output is returned as is.
+    """
+    x = as_float_array(images, "images", ndim=4, shape_hint="(N, H, W, C)")
+    expected = tuple(base_model.input_shape[1:])
+    if any(e is not None and e != g for e, g in zip(expected, x.shape[1:])):
+        raise ValueError(f"images must have shape (N,) + {expected} to fit the base; got {x.shape}")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
+    feats = np.asarray(base_model.predict(x.astype(np.float32), batch_size=batch_size, verbose=0))
+    if feats.ndim == 4:
+        feats = feats.mean(axis=(1, 2))
+    return feats.reshape(len(x), -1)
+
+
+# ---------------------------------------------------------------------------
+# Source and target tasks (scikit-learn's bundled 8x8 digits, offline)
+# ---------------------------------------------------------------------------
+
+def _digits():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = (digits.images / 16.0).astype(np.float32)[..., None]  # (1797, 8, 8, 1) in [0, 1]
+    return images, digits.target.astype(np.int64)
+
+
+def source_task_data():
+    """Source task: every 8x8 digit 0-4, pixels in [0, 1]: ``(x (N, 8, 8, 1), y (N,))``."""
+    images, labels = _digits()
+    keep = np.isin(labels, SOURCE_DIGITS)
+    return images[keep], labels[keep]
+
+
+def target_task_data(n_per_class: int = 10, seed: int = 0):
+    """Target task: digits 5-9 relabelled 0-4, few labelled training images.
+
+    Draws ``n_per_class`` training images of each digit (with ``seed``); every other
+    5-9 image is the test set (~850 images).  Returns
+    ``(x_train (5 n, 8, 8, 1), y_train (5 n,), x_test, y_test)``, pixels in [0, 1],
+    labels ``digit - 5``.  The source classes 0-4 never appear.
+    """
+    if not isinstance(n_per_class, int) or not 1 <= n_per_class <= 150:
+        raise ValueError(f"n_per_class must be an int in [1, 150]; got {n_per_class!r}")
+    images, labels = _digits()
+    rng = np.random.default_rng(seed)
+    train_idx = []
+    for digit in TARGET_DIGITS:
+        idx = np.flatnonzero(labels == digit)
+        train_idx.extend(rng.choice(idx, size=n_per_class, replace=False))
+    train_idx = np.sort(np.array(train_idx))
+    test_mask = np.isin(labels, TARGET_DIGITS)
+    test_mask[train_idx] = False
+    y = labels - TARGET_DIGITS[0]
+    return images[train_idx], y[train_idx], images[test_mask], y[test_mask]
+
+
+def build_digits_base(input_shape=(8, 8, 1)):
+    """The small CNN base trained on the source task (and shipped).
+
+        conv1 Conv 32@3x3 - bn1 - ReLU - conv2 Conv 32@3x3 - bn2 - ReLU - pool MaxPool 2
+        - conv3 Conv 64@3x3 - bn3 - ReLU - conv4 Conv 64@3x3 - bn4 - ReLU
+
+    "same" padding, no conv bias (BN's beta plays that role).  Output ``(N, 4, 4, 64)``
+    for 8x8 inputs; 64,512 conv weights + 768 BN parameters (384 of them the non-trainable
+    moving statistics).  The BN layers make the fine-tuning pitfall real.  BN momentum
+    is 0.9 (Keras's default 0.99 needs ~500 steps before the moving statistics are
+    usable, more than this small training run has).
+    """
+    keras = import_keras()
+    L = keras.layers
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    x = inputs
+    for i, filters in enumerate((32, 32, 64, 64), start=1):
+        x = L.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{i}")(x)
+        x = L.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+        x = L.ReLU(name=f"relu{i}")(x)
+        if i == 2:
+            x = L.MaxPooling2D(2, name="pool")(x)
+    return keras.Model(inputs, x, name="digits_base")
+
+
+# ---------------------------------------------------------------------------
+# Choosing a pretrained base: shipped (offline) or ImageNet (online / cached)
+# ---------------------------------------------------------------------------
+
+def _keras_cache_dir(cache_dir=None) -> Path:
+    """Where ``keras.utils.get_file`` keeps files: cache_dir, else $KERAS_HOME, else ~/.keras."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    return Path(os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras")))
+
+
+def _cached_imagenet_weights(cache_dir=None) -> Path | None:
+    """The cached ImageNet weights file if it exists (Keras falls back to /tmp/.keras)."""
+    for root in (_keras_cache_dir(cache_dir), Path("/tmp/.keras")):
+        path = root / "models" / IMAGENET_WEIGHTS_FILE
+        if path.is_file():
+            return path
+        if cache_dir is not None:
+            break
+    return None
+
+
+def _network_reachable(host=IMAGENET_HOST, timeout: float = 2.0) -> bool:
+    """True if a TCP connection to ``host`` opens within ``timeout`` seconds.
+
+    Runs in a daemon thread so a hanging DNS lookup cannot block the caller.
+    """
+    import socket
+
+    result = []
+
+    def probe():
+        try:
+            with socket.create_connection(host, timeout=timeout):
+                result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    return bool(result and result[0])
+
+
+def _download_imagenet_weights(cache_dir=None) -> Path:
+    """Download (or find in the cache) the MobileNetV2 weights with keras.utils.get_file."""
+    keras = import_keras()
+    return Path(keras.utils.get_file(IMAGENET_WEIGHTS_FILE, IMAGENET_WEIGHTS_URL, cache_subdir="models",
+                                     cache_dir=None if cache_dir is None else str(cache_dir)))
+
+
+def _build_imagenet_base(weights_path):
+    """MobileNetV2 (alpha 0.35, 96x96x3, no top) taking images in [0, 1].
+
+    A Rescaling layer maps [0, 1] to MobileNetV2's [-1, 1] inside the model, so every
+    base in this module takes images in [0, 1].  It has no weights, so Keras's
+    legacy .h5 loader (which matches layers with weights in order) is unaffected.
+    """
+    keras = import_keras()
+    inputs = keras.Input(shape=(IMAGENET_SIZE, IMAGENET_SIZE, 3), name="image")
+    scaled = keras.layers.Rescaling(2.0, offset=-1.0, name="to_minus1_1")(inputs)
+    base = keras.applications.MobileNetV2(input_tensor=scaled, alpha=IMAGENET_ALPHA, include_top=False,
+                                          weights=None)
+    base.load_weights(str(weights_path))
+    return base
+
+
+def _load_shipped_base():
+    keras = import_keras()
+    if not SHIPPED_BASE_PATH.is_file():
+        raise FileNotFoundError(f"the shipped base {SHIPPED_BASE_PATH} is missing; "
+                                "recreate it with: python scripts/train_pretrained_base.py")
+    return keras.models.load_model(SHIPPED_BASE_PATH, compile=False)
+
+
+def load_pretrained_base(source: str = "auto", cache_dir=None):
+    """A pretrained base model (no classifier top) taking images in [0, 1].
+
+    source="shipped":  the small CNN trained on digits 0-4 (input 8x8x1, output 4x4x64),
+                       from ``coursekit/datafiles/digits_base.keras``; always offline.
+    source="imagenet": MobileNetV2 (alpha 0.35, input 96x96x3, output 3x3x1280) with
+                       ImageNet weights, downloaded once into the Keras cache
+                       (``cache_dir/models``, default ``$KERAS_HOME`` or ``~/.keras``);
+                       raises RuntimeError if it can be neither found nor downloaded.
+    source="auto":     ImageNet if the weights are cached, or if the network answers
+                       within 2 s and the download succeeds; otherwise the shipped base.
+                       Prints ONE line saying which base is used and why.
+    Use :func:`prepare_images` to fit 8x8 digits to the chosen base's input.
+    """
+    if source not in ("auto", "shipped", "imagenet"):
+        raise ValueError(f"source must be 'auto', 'shipped' or 'imagenet'; got {source!r}")
+    if source == "shipped":
+        return _load_shipped_base()
+    cached = _cached_imagenet_weights(cache_dir)
+    if cached is not None:
+        if source == "auto":
+            print(f"coursekit: using the ImageNet MobileNetV2 base (weights cached at {cached})")
+        return _build_imagenet_base(cached)
+    if source == "imagenet":
+        try:
+            path = _download_imagenet_weights(cache_dir)
+        except Exception as exc:
+            raise RuntimeError(f"could not download the ImageNet weights from {IMAGENET_WEIGHTS_URL} "
+                               f"({type(exc).__name__}: {exc}); use source='shipped' offline") from exc
+        return _build_imagenet_base(path)
+    if not _network_reachable():
+        print("coursekit: using the shipped digits base (trained on digits 0-4): "
+              "no cached ImageNet weights and no network")
+        return _load_shipped_base()
+    try:
+        path = _download_imagenet_weights(cache_dir)
+    except Exception as exc:  # offline behind a proxy, HTTP error, disk full ...
+        print(f"coursekit: using the shipped digits base (trained on digits 0-4): "
+              f"the ImageNet download failed ({type(exc).__name__})")
+        return _load_shipped_base()
+    print(f"coursekit: using the ImageNet MobileNetV2 base (weights downloaded to {path})")
+    return _build_imagenet_base(path)
+
+
+def prepare_images(images, base_model) -> np.ndarray:
+    """Fit images ``(N, H, W, C)`` in [0, 1] to the base's input size and channels.
+
+    Bilinear resize to the base's (H, W) when they differ and grey -> RGB by repeating
+    the channel.  The shipped base takes the 8x8 digits unchanged.
+    """
+    x = as_float_array(images, "images", ndim=4, shape_hint="(N, H, W, C)").astype(np.float32)
+    _, height, width, channels = base_model.input_shape
+    if (height, width) != x.shape[1:3]:
+        keras = import_keras()
+        x = np.asarray(keras.ops.image.resize(x, (height, width), interpolation="bilinear"))
+    if channels != x.shape[-1]:
+        if x.shape[-1] != 1:
+            raise ValueError(f"images have {x.shape[-1]} channels; the base wants {channels}")
+        x = np.repeat(x, channels, axis=-1)
+    return x
+
+
+# ---------------------------------------------------------------------------
+# Experiments for the notebook
+# ---------------------------------------------------------------------------
+
+def _fresh_base(base_model=None):
+    """A new copy of the base (training changes weights and BN statistics in place)."""
+    keras = import_keras()
+    if base_model is None:
+        return _load_shipped_base()
+    clone = keras.models.clone_model(base_model)
+    clone.set_weights(base_model.get_weights())
+    return clone
+
+
+def _compile(model, learning_rate):
+    keras = import_keras()
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+
+
+def _fit_curve(model, x, y, x_test, y_test, epochs, batch_size, seed):
+    """Train ``epochs`` epochs; return the test accuracy after each one."""
+    keras = import_keras()
+    keras.utils.set_random_seed(seed)
+    curve = []
+
+    class TestAccuracy(keras.callbacks.Callback):
+        # one forward pass on the test set: cheaper than fit's validation_data machinery
+        def on_epoch_end(self, epoch, logs=None):
+            pred = np.asarray(self.model(x_test, training=False)).argmax(axis=-1)
+            curve.append(float((pred == y_test).mean()))
+
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True,
+              callbacks=[TestAccuracy()])
+    return curve
+
+
+def compare_strategies(n_per_class: int = 10, epochs: int = 30, fine_tune_after: int = 15,
+                       fine_tune_layers: int = 4, learning_rate: float = 1e-2,
+                       fine_tune_learning_rate: float = 1e-3, batch_size: int = 16, seed: int = 0,
+                       base_model=None) -> dict:
+    """Target-test accuracy after every epoch for three ways to learn the target task.
+
+    scratch:    the base's architecture with fresh random weights (its BN layers train)
+                plus the same head, everything trained at ``learning_rate``.
+    frozen:     feature extraction: :func:`build_transfer_model`, only the head trains.
+    fine_tuned: the frozen run's first ``fine_tune_after`` epochs, then
+                :func:`unfreeze_top_layers` (``fine_tune_layers``) and training on at
+                ``fine_tune_learning_rate`` (lower, so the pretrained features are
+                adjusted, not destroyed) until ``epochs``.
+
+    ``base_model``: default the shipped base; another base gets its images through
+    :func:`prepare_images` (slow for big bases).  The data is ``target_task_data
+    (n_per_class, seed)``.  Returns ``{"epochs": [1..epochs], "scratch": [...],
+    "frozen": [...], "fine_tuned": [...], "final": {strategy: last accuracy},
+    "n_train": ..., "n_test": ..., "seconds": ...}``.  About 15-25 s on 2 CPU cores
+    with the defaults.  Seeds are fixed; TensorFlow's CPU kernels may still make the
+    last digit vary from run to run.
+    """
+    keras = import_keras()
+    if not 0 < fine_tune_after < epochs:
+        raise ValueError(f"fine_tune_after must be in (0, epochs={epochs}); got {fine_tune_after!r}")
+    start = time.perf_counter()
+    x, y, x_test, y_test = target_task_data(n_per_class, seed)
+    template = _fresh_base(base_model)
+    x, x_test = prepare_images(x, template), prepare_images(x_test, template)
+    num_classes = len(TARGET_DIGITS)
+    curves = {}
+
+    keras.utils.set_random_seed(seed)
+    scratch_base = keras.models.clone_model(template)  # same architecture, new random weights
+    scratch = build_transfer_model(scratch_base, num_classes)
+    scratch_base.trainable = True
+    _compile(scratch, learning_rate)
+    curves["scratch"] = _fit_curve(scratch, x, y, x_test, y_test, epochs, batch_size, seed)
+
+    keras.utils.set_random_seed(seed)
+    frozen = build_transfer_model(_fresh_base(template), num_classes)
+    _compile(frozen, learning_rate)
+    curves["frozen"] = _fit_curve(frozen, x, y, x_test, y_test, epochs, batch_size, seed)
+
+    keras.utils.set_random_seed(seed)
+    tuned_base = _fresh_base(template)
+    tuned = build_transfer_model(tuned_base, num_classes)
+    _compile(tuned, learning_rate)
+    first = _fit_curve(tuned, x, y, x_test, y_test, fine_tune_after, batch_size, seed)
+    unfreeze_top_layers(tuned_base, fine_tune_layers)
+    _compile(tuned, fine_tune_learning_rate)
+    second = _fit_curve(tuned, x, y, x_test, y_test, epochs - fine_tune_after, batch_size, seed + 1)
+    curves["fine_tuned"] = first + second
+
+    return {"epochs": list(range(1, epochs + 1)), **curves,
+            "final": {k: v[-1] for k, v in curves.items()},
+            "fine_tune_after": fine_tune_after, "n_train": len(x), "n_test": len(x_test),
+            "seconds": time.perf_counter() - start}
+
+
+def _bn_statistics(base_model) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    keras = import_keras()
+    return {layer.name: (layer.moving_mean.numpy().copy(), layer.moving_variance.numpy().copy())
+            for layer in base_model._flatten_layers(include_self=False, recursive=True)
+            if _is_batch_norm(layer, keras)}
+
+
+def bn_pitfall_demo(n_per_class: int = 10, epochs: int = 3, num_layers: int = 4,
+                    learning_rate: float = 1e-3, batch_size: int = 16, seed: int = 0,
+                    base_model=None) -> dict:
+    """Fine-tune the shipped base twice and measure how much its BN moving statistics move.
+
+    Both runs build the model with :func:`build_transfer_model`, i.e. with
+    ``base(x, training=False)``, then train ``epochs`` epochs on the target data:
+      naive:   ``base.trainable = True`` (every layer, BatchNormalization included)
+      careful: :func:`unfreeze_top_layers(base, num_layers)` (BN stays frozen)
+    Measured in Keras 3.15: in the naive run the moving means and variances change
+    (``fit`` passes training=True, which overrides the training=False of the call, and
+    a trainable BN layer then normalises with batch statistics and updates its moving
+    averages towards the target data); in the careful run they do not change at all.
+
+    Returns ``{"naive": {...}, "careful": {...}}``, each with
+    ``max_abs_change_mean``, ``max_abs_change_var``, ``max_rel_change_var`` (over all
+    BN channels), ``per_layer`` ({bn name: (max |d mean|, max |d var|)}) and
+    ``test_accuracy`` after the run.
+    """
+    keras = import_keras()
+    x, y, x_test, y_test = target_task_data(n_per_class, seed)
+    template = _fresh_base(base_model)
+    x, x_test = prepare_images(x, template), prepare_images(x_test, template)
+    results = {}
+    for mode in ("naive", "careful"):
+        keras.utils.set_random_seed(seed)
+        base = _fresh_base(template)
+        model = build_transfer_model(base, len(TARGET_DIGITS))
+        if mode == "naive":
+            base.trainable = True
+        else:
+            unfreeze_top_layers(base, num_layers)
+        before = _bn_statistics(base)
+        _compile(model, learning_rate)
+        model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0)
+        after = _bn_statistics(base)
+        per_layer = {name: (float(np.abs(after[name][0] - m).max()), float(np.abs(after[name][1] - v).max()))
+                     for name, (m, v) in before.items()}
+        rel_var = max(float((np.abs(after[n][1] - v) / np.maximum(v, 1e-12)).max()) for n, (_, v) in before.items())
+        _, accuracy = model.evaluate(x_test, y_test, verbose=0)
+        results[mode] = {
+            "max_abs_change_mean": max(p[0] for p in per_layer.values()),
+            "max_abs_change_var": max(p[1] for p in per_layer.values()),
+            "max_rel_change_var": rel_var,
+            "per_layer": per_layer,
+            "test_accuracy": float(accuracy),
+        }
+    return results

@@ -1,0 +1,192 @@
+"""coursekit.transfer_learning: contract functions, the BN pitfall, base loading."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from coursekit import transfer_learning as tl
+
+
+def _tiny_base(keras, output_4d=True):
+    """A small base with BatchNormalization (random weights) for structural tests."""
+    L = keras.layers
+    inp = keras.Input((8, 8, 1))
+    x = L.Conv2D(4, 3, padding="same", name="c1")(inp)
+    x = L.BatchNormalization(name="b1")(x)
+    x = L.ReLU(name="r1")(x)
+    x = L.Conv2D(6, 3, padding="same", name="c2")(x)
+    x = L.BatchNormalization(name="b2")(x)
+    x = L.ReLU(name="r2")(x)
+    if not output_4d:
+        x = L.Flatten(name="flat")(x)
+        x = L.Dense(7, name="d")(x)
+    return keras.Model(inp, x)
+
+
+def test_import_does_not_import_tensorflow():
+    code = ("import sys, coursekit.transfer_learning, coursekit.cnn_architectures; "
+            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("output_4d", [True, False])
+def test_build_transfer_model_freezes_base(keras, output_4d):
+    base = _tiny_base(keras, output_4d)
+    model = tl.build_transfer_model(base, 3, dropout_rate=0.3)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert ("GlobalAveragePooling2D" in kinds) == output_4d
+    assert kinds[-2:] == ["Dropout", "Dense"] and model.layers[-2].rate == 0.3
+    assert model.layers[-1].activation.__name__ == "softmax" and model.output.shape[-1] == 3
+    assert base.trainable is False
+    head = model.layers[-1]
+    assert {id(v) for v in model.trainable_variables} == {id(head.kernel), id(head.bias)}
+    with pytest.raises(ValueError, match="num_classes"):
+        tl.build_transfer_model(base, 1)
+
+
+def test_unfreeze_top_layers_keeps_bn_frozen_through_fit(keras, rng):
+    base = _tiny_base(keras)
+    model = tl.build_transfer_model(base, 3)
+    tl.unfreeze_top_layers(base, 3)
+    non_bn = [layer for layer in base.layers if not isinstance(layer, keras.layers.BatchNormalization)]
+    assert [layer.trainable for layer in non_bn] == [False] * (len(non_bn) - 3) + [True] * 3
+    assert [layer.name for layer in non_bn if layer.trainable] == ["r1", "c2", "r2"]
+    assert all(not layer.trainable for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization))
+    assert base.trainable
+    c2 = base.get_layer("c2")
+    trainable_ids = {id(v) for v in model.trainable_variables}
+    assert {id(c2.kernel), id(c2.bias)} <= trainable_ids
+    assert id(base.get_layer("c1").kernel) not in trainable_ids
+
+    x = rng.normal(3.0, 2.0, size=(32, 8, 8, 1)).astype(np.float32)  # far from the initial stats
+    y = rng.integers(0, 3, 32)
+    stats = [v.numpy() for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)
+             for v in (layer.moving_mean, layer.moving_variance)]
+    kernel_before = c2.kernel.numpy()
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    after = [v.numpy() for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)
+             for v in (layer.moving_mean, layer.moving_variance)]
+    for b, a in zip(stats, after):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(c2.kernel.numpy(), kernel_before)  # the top layer did train
+    with pytest.raises(ValueError, match="num_layers"):
+        tl.unfreeze_top_layers(base, 99)
+
+
+def test_extract_features_equals_predict_plus_gap(keras, rng):
+    base = _tiny_base(keras)
+    images = rng.uniform(size=(37, 8, 8, 1)).astype(np.float32)
+    copy = images.copy()
+    feats = tl.extract_features(base, images, batch_size=8)
+    assert feats.shape == (37, 6)
+    want = np.asarray(keras.layers.GlobalAveragePooling2D()(base.predict(images, verbose=0)))
+    np.testing.assert_allclose(feats, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(images, copy)
+    flat = _tiny_base(keras, output_4d=False)
+    np.testing.assert_allclose(tl.extract_features(flat, images), flat.predict(images, verbose=0),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="images"):
+        tl.extract_features(base, images[..., 0])
+
+
+def test_target_task_data_is_disjoint_and_relabelled():
+    x, y, xt, yt = tl.target_task_data(12, seed=3)
+    assert x.shape == (60, 8, 8, 1) and np.bincount(y).tolist() == [12] * 5
+    from sklearn.datasets import load_digits
+
+    n_target = int(np.isin(load_digits().target, [5, 6, 7, 8, 9]).sum())
+    assert set(yt.tolist()) == {0, 1, 2, 3, 4} and len(xt) == n_target - 60
+    train_rows = {r.tobytes() for r in x}
+    assert not any(r.tobytes() in train_rows for r in xt)
+    x2, y2, _, _ = tl.target_task_data(12, seed=3)
+    np.testing.assert_array_equal(x, x2)
+    assert 0.0 <= x.min() and x.max() <= 1.0
+
+
+def test_bn_pitfall_naive_fit_moves_statistics_careful_does_not(keras):
+    demo = tl.bn_pitfall_demo(n_per_class=5, epochs=1)
+    assert demo["naive"]["max_abs_change_mean"] > 1e-3
+    assert demo["naive"]["max_rel_change_var"] > 1e-3
+    assert demo["careful"]["max_abs_change_mean"] == 0.0
+    assert demo["careful"]["max_abs_change_var"] == 0.0
+
+
+def test_shipped_base_transfers_to_target(keras):
+    base = tl.load_pretrained_base("shipped")
+    assert base.input_shape == (None, 8, 8, 1) and base.output_shape == (None, 4, 4, 64)
+    assert any(isinstance(layer, keras.layers.BatchNormalization) for layer in base.layers)
+    assert tl.SHIPPED_BASE_PATH.stat().st_size < 2_000_000
+    x, y, xt, yt = tl.target_task_data(10, seed=0)
+    keras.utils.set_random_seed(0)
+    model = tl.build_transfer_model(base, 5)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(x, y, epochs=15, batch_size=16, verbose=0)
+    tl.unfreeze_top_layers(base, 4)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(x, y, epochs=15, batch_size=16, verbose=0)
+    _, accuracy = model.evaluate(xt, yt, verbose=0)
+    assert accuracy >= 0.70  # measured 0.85 with these seeds; chance is 0.20
+
+
+# ---------------------------------------------------------------- choosing the base
+
+def test_auto_falls_back_to_shipped_when_download_fails(keras, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(tl, "_network_reachable", lambda *a, **k: True)
+
+    def fail(*args, **kwargs):
+        raise OSError("no route to host")
+
+    monkeypatch.setattr(tl, "_download_imagenet_weights", fail)
+    base = tl.load_pretrained_base("auto", cache_dir=tmp_path)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and "shipped" in lines[0] and "download failed" in lines[0]
+    assert base.input_shape == (None, 8, 8, 1)
+    with pytest.raises(RuntimeError, match="shipped"):
+        tl.load_pretrained_base("imagenet", cache_dir=tmp_path)
+
+
+def test_auto_offline_never_downloads(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(tl, "_network_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(tl, "_download_imagenet_weights", lambda *a, **k: pytest.fail("download attempted"))
+    tl.load_pretrained_base("auto", cache_dir=tmp_path)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "no network" in out
+
+
+def test_network_check_is_time_limited():
+    import time
+
+    start = time.perf_counter()
+    tl._network_reachable(("10.255.255.1", 9), timeout=0.5)  # unroutable: must give up quickly
+    assert time.perf_counter() - start < 2.0
+
+
+def test_cached_imagenet_weights_are_used_without_download(keras, monkeypatch, tmp_path, capsys):
+    """A weights file in cache_dir/models is found and loaded; nothing is downloaded."""
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    reference = keras.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.35, include_top=False,
+                                               weights=None)
+    path = tmp_path / "models" / tl.IMAGENET_WEIGHTS_FILE
+    path.parent.mkdir()
+    with h5py.File(path, "w") as f:  # the legacy .h5 layout of Keras's published weights
+        legacy_h5_format.save_weights_to_hdf5_group(f, reference)
+    assert tl._cached_imagenet_weights(tmp_path) == path
+    monkeypatch.setattr(tl, "_network_reachable", lambda *a, **k: pytest.fail("network probed"))
+    monkeypatch.setattr(tl, "_download_imagenet_weights", lambda *a, **k: pytest.fail("download attempted"))
+    base = tl.load_pretrained_base("auto", cache_dir=tmp_path)
+    assert "ImageNet" in capsys.readouterr().out
+    assert base.input_shape == (None, 96, 96, 3) and base.output_shape == (None, 3, 3, 1280)
+    for a, b in zip(base.get_weights(), reference.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    images = tl.prepare_images(np.zeros((2, 8, 8, 1)), base)
+    assert images.shape == (2, 96, 96, 3)
