@@ -1,0 +1,330 @@
+"""The checker's engine: cases, outcomes, comparison, diagnosis, points.
+
+One checker, two places.  The same three steps run either in one process
+(:func:`check`: self-check and nbgrader test cells) or split across two
+(the TA pipeline):
+
+    make_cases(name)                  trusted side: inputs (NumPy / plain values only)
+    run_cases(func, cases, name)      STUDENT side: calls the student's function on copies
+    grade_outcomes(name, cases, outs) trusted side: live Keras/TF expected values, compare, diagnose
+
+``run_cases`` never imports TensorFlow for a NumPy exercise; ``grade_outcomes``
+never calls student code and only reads plain data (see :mod:`.storage`).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+# Float32 tolerance: a float32 answer computed in any order passes, a real mistake does not.
+RTOL = 1e-4
+ATOL = 1e-5
+
+
+@dataclass
+class Case:
+    """One call of the student's function: ``func(*args, **kwargs)``."""
+
+    label: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What the student's function did on one case (plain data only)."""
+
+    label: str
+    output: Any = None
+    error: str | None = None
+    mutated_inputs: bool = False
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    """The verdict on one exercise."""
+
+    name: str
+    points: float
+    max_points: float
+    messages: list[str] = field(default_factory=list)
+    diagnoses: list[str] = field(default_factory=list)
+    passed: float = 0
+    total: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.total > 0 and self.passed == self.total
+
+    def report(self) -> str:
+        mark = "PASS" if self.ok else "FAIL"
+        lines = [f"[{mark}] {self.name}: {self.passed:g}/{self.total} checks passed "
+                 f"({self.points:g}/{self.max_points:g} points)"]
+        lines += [f"    - {m}" for m in self.messages]
+        lines += [f"    likely mistake: {d}" for d in self.diagnoses]
+        return "\n".join(lines)
+
+    __str__ = report
+
+
+@dataclass
+class Mistake:
+    """A known wrong answer: ``variant(case)`` is what that mistake returns."""
+
+    message: str
+    variant: Callable[[Case], Any] | None = None      # the wrong answer this mistake gives
+    test: Callable[[Case, Any], bool] | None = None   # or: a predicate on the student's output
+
+
+class Alternatives(list):
+    """Several right answers (e.g. Keras in float32 and in float64 where clipping makes them differ)."""
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    messages: list[str] = field(default_factory=list)
+    diagnoses: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Exercise:
+    """Everything the checker knows about one contract function."""
+
+    name: str
+    assignment: str
+    signature: str
+    points: float
+    visible: Callable[[], list[Case]]
+    hidden: Callable[[np.random.Generator], list[Case]]
+    expected: Callable[[Case], Any] | None = None          # trusted side, live Keras/TF
+    mistakes: list[Mistake] = field(default_factory=list)
+    parts: tuple[str, ...] = ()                             # names of the returned tuple's items
+    call: Callable[[Callable, Case], Any] | None = None     # student side; default func(*args, **kwargs)
+    judge: Callable[[Case, Any, Any], Verdict] | None = None  # custom comparison (no single right array)
+    no_warnings: bool = False                               # a floating-point warning fails the case
+    partial: Callable[[Case, Any, Any], float] | None = None  # credit in [0, 1] for a failed case
+    warning_hint: str = ""                                  # diagnosis when a no_warnings case warns
+    mutation_rtol: float = 0.0
+    rtol: float = RTOL
+    atol: float = ATOL
+    doc: str = ""
+
+
+# ----------------------------------------------------------------------------- student side
+
+def to_portable(value: Any, _depth: int = 0) -> Any:
+    """Convert a student's return value to plain data (arrays, numbers, str, lists, tuples, dicts)."""
+    if _depth > 20:
+        raise TypeError("the returned value is nested too deeply")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.ndarray):
+        if value.dtype == object or not (np.issubdtype(value.dtype, np.number) or value.dtype == bool):
+            raise TypeError(f"returned an array of dtype {value.dtype}; expected numbers")
+        return value.copy()
+    if isinstance(value, np.generic):
+        return np.asarray(value)
+    if isinstance(value, tuple):
+        return tuple(to_portable(v, _depth + 1) for v in value)
+    if isinstance(value, list):
+        return [to_portable(v, _depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_portable(v, _depth + 1) for k, v in value.items()}
+    if hasattr(value, "__array__") or hasattr(value, "numpy"):  # a tf.Tensor, a jax array...
+        arr = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+        return to_portable(arr, _depth + 1)
+    raise TypeError(f"returned an object of type {type(value).__name__}; expected a NumPy array or numbers")
+
+
+def _same(a: Any, b: Any, rtol: float) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if rtol and np.issubdtype(a.dtype, np.floating):
+            scale = float(np.nanmax(np.abs(b))) if b.size else 0.0
+            return bool(np.allclose(a, b, rtol=rtol, atol=rtol * scale, equal_nan=True))
+        return bool(np.array_equal(a, b, equal_nan=np.issubdtype(a.dtype, np.inexact)))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y, rtol) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k], rtol) for k in a)
+    return True  # numbers, strings, specs: immutable or not checked
+
+
+def run_cases(func: Callable, cases: list[Case], name: str | None = None) -> list[Outcome]:
+    """Run ``func`` on a deep copy of each case and record what happened (student side).
+
+    Floating-point warnings are recorded, not printed: nbgrader zeroes any test cell
+    that writes to stderr, and a warning is not a wrong answer (except where the
+    contract says so, e.g. sigmoid).
+    """
+    from . import EXERCISES  # the registry imports this module
+
+    exercise = EXERCISES.get(name) if name else None
+    outcomes = []
+    for case in cases:
+        args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+        start = time.perf_counter()
+        outcome = Outcome(case.label)
+        with warnings.catch_warnings(record=True) as caught, \
+                np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+            warnings.simplefilter("always")
+            try:
+                if exercise is not None and exercise.call is not None:
+                    raw = exercise.call(func, Case(case.label, args, kwargs))
+                else:
+                    raw = func(*args, **kwargs)
+                outcome.output = to_portable(raw)
+            except Exception as exc:  # the student's code may raise anything
+                outcome.error = f"{type(exc).__name__}: {exc}"
+        outcome.seconds = time.perf_counter() - start
+        outcome.warnings = sorted({f"{w.category.__name__}: {w.message}" for w in caught})[:5]
+        rtol = exercise.mutation_rtol if exercise is not None else 0.0
+        outcome.mutated_inputs = not (_same(args, case.args, rtol) and _same(kwargs, case.kwargs, rtol))
+        outcomes.append(outcome)
+    return outcomes
+
+
+# ----------------------------------------------------------------------------- trusted side
+
+def describe(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape}, dtype {value.dtype}"
+    if isinstance(value, (tuple, list)):
+        return f"{type(value).__name__} of {len(value)} items"
+    return type(value).__name__
+
+
+def compare(out: Any, exp: Any, what: str = "output", rtol: float = RTOL, atol: float = ATOL,
+            parts: tuple[str, ...] = ()) -> list[str]:
+    """Problems with ``out`` as an answer whose right value is ``exp`` (empty list: it matches).
+
+    Every mismatch names the shape, the dtype and the largest error.  ``exp=None``
+    means "not checked" (e.g. the velocity of SGD without momentum).
+    """
+    if exp is None:
+        return []
+    if isinstance(exp, (tuple, list)):
+        if isinstance(out, np.ndarray) and out.ndim >= 1 and len(out) == len(exp):
+            out = list(out)  # e.g. same_padding returning np.array([before, after])
+        if not isinstance(out, (tuple, list)):
+            return [f"{what}: expected a tuple of {len(exp)} values, got {describe(out)}"]
+        if len(out) != len(exp):
+            return [f"{what}: expected {len(exp)} values, got {len(out)}"]
+        problems: list[str] = []
+        for i, (o, e) in enumerate(zip(out, exp)):
+            sub = parts[i] if i < len(parts) else f"{what}[{i}]"
+            problems += compare(o, e, sub, rtol, atol)
+        return problems
+    if isinstance(out, (tuple, list, dict)) or out is None or isinstance(out, str):
+        return [f"{what}: expected a number or an array, got {describe(out)}"]
+    o = np.asarray(out)
+    e = np.asarray(exp, dtype=np.float64)
+    if not (np.issubdtype(o.dtype, np.number) or o.dtype == bool):
+        return [f"{what}: expected numbers, got dtype {o.dtype}"]
+    if e.ndim == 0 and o.ndim != 0:
+        return [f"{what}: should be a scalar (a float or a 0-d array); got shape {o.shape}, dtype {o.dtype}"]
+    if o.shape != e.shape:
+        return [f"{what}: shape {o.shape} but expected {e.shape} (dtype {o.dtype})"]
+    o64 = o.astype(np.float64)
+    if o.size == 0:
+        return []
+    if not np.all(np.isfinite(o64)) and np.all(np.isfinite(e)):
+        bad = int(np.sum(~np.isfinite(o64)))
+        return [f"{what}: {bad} of {o.size} values are NaN or inf (shape {o.shape}, dtype {o.dtype}); "
+                f"expected finite values up to {np.abs(e).max():.3g}"]
+    err = np.abs(o64 - e)
+    tol = atol * max(1.0, float(np.abs(e).max())) + rtol * np.abs(e)
+    if np.all(err <= tol):
+        return []
+    idx = np.unravel_index(int(np.argmax(err - tol)), err.shape) if err.ndim else ()
+    where = f" at index {tuple(int(i) for i in idx)}" if idx else ""
+    return [f"{what}: max abs error {err.max():.3g}{where} (got {o64[idx]:.6g}, expected {e[idx]:.6g}); "
+            f"shape {o.shape}, dtype {o.dtype}"]
+
+
+def _matches(out: Any, exp: Any, ex: Exercise) -> bool:
+    try:
+        return not compare(out, exp, rtol=ex.rtol, atol=ex.atol)
+    except Exception:
+        return False
+
+
+def default_judge(ex: Exercise, case: Case, output: Any, expected: Any) -> Verdict:
+    candidates = expected if isinstance(expected, Alternatives) else [expected]
+    problems = compare(output, candidates[0], "output", ex.rtol, ex.atol, ex.parts)
+    if not problems or any(not compare(output, e, "output", ex.rtol, ex.atol, ex.parts) for e in candidates[1:]):
+        return Verdict(True)
+    diagnoses = []
+    for mistake in ex.mistakes:
+        try:
+            if mistake.test is not None:
+                hit = bool(mistake.test(case, output))
+            else:
+                wrong = mistake.variant(case)
+                hit = wrong is not None and _matches(output, wrong, ex)
+        except Exception:
+            continue
+        if hit:
+            diagnoses.append(mistake.message)
+    return Verdict(False, problems, diagnoses)
+
+
+def grade_outcomes(name: str, cases: list[Case], outcomes: list[Outcome]) -> Result:
+    """Compare outcomes with live Keras/TF values and diagnose (trusted side).
+
+    Points: ``points * passed / total``, where a case passes when it matches, did not
+    raise, did not modify its inputs and (for ``no_warnings`` exercises) did not warn.
+    """
+    from . import EXERCISES
+
+    ex = EXERCISES[name]
+    by_label = {o.label: o for o in outcomes}
+    messages: list[str] = []
+    diagnoses: list[str] = []
+    passed = 0
+    for case in cases:
+        outcome = by_label.get(case.label)
+        if outcome is None:
+            messages.append(f"case '{case.label}': no result (the function was not run)")
+            continue
+        if outcome.error is not None:
+            messages.append(f"case '{case.label}': raised {outcome.error}")
+            if "NotImplementedError" in outcome.error:
+                diagnoses.append("the answer cell still raises NotImplementedError: replace it with your code")
+            continue
+        expected = ex.expected(case) if ex.expected is not None else None
+        if ex.judge is not None:
+            verdict = ex.judge(case, outcome.output, expected)
+        else:
+            verdict = default_judge(ex, case, outcome.output, expected)
+        ok = verdict.ok
+        case_messages = list(verdict.messages)
+        if outcome.mutated_inputs:
+            ok = False
+            case_messages.append("modified its input arrays in place (work on a copy: the caller's data must not change)")
+            diagnoses.append("input modified in place")
+        if outcome.warnings and ex.no_warnings:
+            ok = False
+            case_messages.append("emitted " + "; ".join(outcome.warnings))
+            diagnoses.append(ex.warning_hint or "floating-point warning (overflow or invalid value)")
+        credit = float(ok)
+        if not ok and ex.partial is not None and not outcome.mutated_inputs:
+            credit = ex.partial(case, outcome.output, expected)
+        passed += credit
+        messages += [f"case '{case.label}': {m}" for m in case_messages]
+        diagnoses += verdict.diagnoses
+    total = len(cases)
+    points = float(np.floor(100 * ex.points * passed / total) / 100) if total else 0.0
+    unique = list(dict.fromkeys(diagnoses))
+    return Result(name, points, float(ex.points), messages, unique, round(passed, 3), total)
