@@ -4,6 +4,7 @@
 #   scripts/setup.sh --test   ... plus test tools, Debian's Chromium (browser tests) and npm assets (offline decks)
 # Re-running is cheap: each step is skipped when its inputs have not changed.
 set -euo pipefail
+export TF_CPP_MIN_LOG_LEVEL=3 TF_ENABLE_ONEDNN_OPTS=0 KERAS_BACKEND=tensorflow
 cd "$(dirname "$0")/.."
 
 want_test=0
