@@ -1,0 +1,715 @@
+"""Lecture 4: convolution and pooling in NumPy, equal to Keras.
+
+Conventions (Keras's): images are NHWC ``(batch, height, width, channels)``; a conv
+kernel is ``(kernel_h, kernel_w, in_channels, filters)``; ``strides``,
+``kernel_size`` and ``pool_size`` are an int or a pair; ``padding`` is ``"valid"``
+(no padding) or ``"same"`` (TensorFlow's rule: pad so the output has
+``ceil(input / stride)`` cells; when the total padding is odd the extra row/column
+goes at the bottom/right).
+
+What Keras calls convolution is *cross-correlation*: the kernel is not flipped::
+
+    out[n, i, j, f] = sum_{u, v, c} xp[n, i*sh + u, j*sw + v, c] * kernel[u, v, c, f] + bias[f]
+
+where ``xp`` is the (zero-)padded input.  :func:`conv2d_true_convolution` flips the
+kernel to show the difference.
+
+Convolution and pooling come twice, as in CS231n's ``layers.py``:
+
+* ``*_naive`` functions loop over output positions and read like the formula above;
+* the fast functions (the exercise-contract names) are vectorised and used by
+  everything else.  ``conv2d`` is :func:`im2col` times the reshaped kernel, done one
+  block of output rows at a time (so the copy stays in the CPU cache) on one
+  thread per core.
+
+Results keep the input dtype: float32 stays float32, float64 stays float64.
+Inputs are never modified.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from coursekit._validation import as_float_array, as_pair, check_padding
+
+IMAGE_SHAPE = "(batch, height, width, channels)"
+KERNEL_SHAPE = "(kernel_h, kernel_w, in_channels, filters)"
+
+__all__ = [
+    # sizes and padding
+    "conv_output_length", "same_padding", "pad_input",
+    # convolution: naive, fast, gradient
+    "conv2d_naive", "conv2d", "conv2d_backward_naive", "conv2d_backward",
+    "im2col", "col2im", "conv2d_true_convolution",
+    # pooling
+    "max_pool2d_naive", "max_pool2d", "max_pool2d_backward",
+    "average_pool2d_naive", "average_pool2d", "average_pool2d_backward",
+    # cheaper convolutions
+    "conv1x1", "depthwise_conv2d", "separable_conv2d",
+    # parameter counts
+    "conv2d_param_count", "dense_param_count",
+]
+
+
+# --------------------------------------------------------------------------- sizes
+def conv_output_length(input_length: int, kernel_size: int, stride: int = 1,
+                       padding: str = "valid") -> int:
+    """Output length along one axis, as Keras computes it for ``Conv2D``/pooling.
+
+    ``"valid"``: ``floor((L - K) / S) + 1`` (the lecture's ``(W + P - K) / S + 1``
+    with ``P = 0``); ``"same"``: ``ceil(L / S)``.
+    """
+    length = _as_positive_int(input_length, "input_length")
+    k = _as_positive_int(kernel_size, "kernel_size")
+    s = _as_positive_int(stride, "stride")
+    padding = check_padding(padding)
+    if padding == "same":
+        return -(-length // s)
+    if k > length:
+        raise ValueError(f"kernel_size ({k}) is larger than input_length ({length}) with "
+                         "padding='valid': the output would be empty; use padding='same'")
+    return (length - k) // s + 1
+
+
+def same_padding(input_length: int, kernel_size: int, stride: int = 1) -> tuple[int, int]:
+    """``(pad_before, pad_after)`` that TensorFlow uses for ``padding="same"``.
+
+    ``total = max((ceil(L / S) - 1) * S + K - L, 0)``; ``pad_before = total // 2``,
+    so an odd total puts the extra cell after (bottom/right).
+    """
+    length = _as_positive_int(input_length, "input_length")
+    k = _as_positive_int(kernel_size, "kernel_size")
+    s = _as_positive_int(stride, "stride")
+    out = -(-length // s)
+    total = max((out - 1) * s + k - length, 0)
+    return total // 2, total - total // 2
+
+
+def _as_positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int; got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1; got {value}")
+    return int(value)
+
+
+def _pads(hw: tuple[int, int], kernel_hw: tuple[int, int], strides: tuple[int, int],
+          padding: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((top, bottom), (left, right)) for one padding mode."""
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    return (same_padding(hw[0], kernel_hw[0], strides[0]),
+            same_padding(hw[1], kernel_hw[1], strides[1]))
+
+
+def pad_input(x, kernel_size, strides=1, padding="valid", value: float = 0.0) -> np.ndarray:
+    """Pad an NHWC batch as Keras does before sliding a window over it.
+
+    x: ``(N, H, W, C)`` -> ``(N, H + top + bottom, W + left + right, C)``, with
+    ``(top, bottom) = same_padding(H, kh, sh)`` for ``"same"`` and no padding for
+    ``"valid"``.  ``value`` fills the border (0 for convolution, ``-inf`` for max pooling).
+    """
+    x = as_float_array(x, "x", ndim=4, shape_hint=IMAGE_SHAPE)
+    kernel_hw = as_pair(kernel_size, "kernel_size")
+    strides = as_pair(strides, "strides")
+    padding = check_padding(padding)
+    (top, bottom), (left, right) = _pads(x.shape[1:3], kernel_hw, strides, padding)
+    if top == bottom == left == right == 0:
+        return x.copy()
+    return np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)), constant_values=value)
+
+
+# ------------------------------------------------------------------ validation
+def _check_conv_args(x, kernel, bias, strides, padding):
+    """Validate and convert; return (x, kernel, bias, strides, padding) in one dtype."""
+    x = as_float_array(x, "x", ndim=4, shape_hint=IMAGE_SHAPE)
+    kernel = as_float_array(kernel, "kernel", ndim=4, shape_hint=KERNEL_SHAPE)
+    kh, kw, cin, filters = kernel.shape
+    if cin != x.shape[3]:
+        raise ValueError(
+            f"kernel in_channels (kernel.shape[2] = {cin}) must equal x channels "
+            f"(x.shape[3] = {x.shape[3]}): kernel must have shape ({kh}, {kw}, {x.shape[3]}, filters)")
+    if min(kernel.shape) < 1 or min(x.shape) < 1:
+        raise ValueError(f"x {x.shape} and kernel {kernel.shape} must have no zero-length axis")
+    dtype = np.result_type(x.dtype, kernel.dtype)
+    if bias is not None:
+        bias = as_float_array(bias, "bias", ndim=1, shape_hint=f"(filters,) = ({filters},)")
+        if bias.shape != (filters,):
+            raise ValueError(f"bias must have shape (filters,) = ({filters},), one value per "
+                             f"filter; got shape {bias.shape}")
+        dtype = np.result_type(dtype, bias.dtype)
+        bias = bias.astype(dtype, copy=False)
+    strides = as_pair(strides, "strides")
+    padding = check_padding(padding)
+    _check_window_fits(x.shape, (kh, kw), strides, padding, "kernel_size")
+    return x.astype(dtype, copy=False), kernel.astype(dtype, copy=False), bias, strides, padding
+
+
+def _check_window_fits(x_shape, window, strides, padding, name):
+    """Raise if the window (kernel or pool) is larger than the padded input."""
+    (top, bottom), (left, right) = _pads(x_shape[1:3], window, strides, padding)
+    hp, wp = x_shape[1] + top + bottom, x_shape[2] + left + right
+    if window[0] > hp or window[1] > wp:
+        raise ValueError(
+            f"{name} {window[0]}x{window[1]} is larger than the padded input {hp}x{wp} "
+            f"(x is {x_shape[1]}x{x_shape[2]}, padding={padding!r}); use a smaller window "
+            "or padding='same'")
+
+
+def _output_hw(x_shape, window, strides, padding) -> tuple[int, int]:
+    return (conv_output_length(x_shape[1], window[0], strides[0], padding),
+            conv_output_length(x_shape[2], window[1], strides[1], padding))
+
+
+# ------------------------------------------------------------ conv2d: naive
+def conv2d_naive(x, kernel, bias=None, strides=1, padding="valid") -> np.ndarray:
+    """Cross-correlation by explicit loops over output positions (the lecture's formula).
+
+    x: (N, H, W, C); kernel: (kh, kw, C, F); bias: (F,) or None -> (N, OH, OW, F)::
+
+        out[n, i, j, f] = sum_{u, v, c} xp[n, i*sh + u, j*sw + v, c] * kernel[u, v, c, f] + bias[f]
+    """
+    x, kernel, bias, (sh, sw), padding = _check_conv_args(x, kernel, bias, strides, padding)
+    kh, kw, _, filters = kernel.shape
+    xp = pad_input(x, (kh, kw), (sh, sw), padding)
+    oh, ow = _output_hw(x.shape, (kh, kw), (sh, sw), padding)
+    out = np.zeros((x.shape[0], oh, ow, filters), dtype=x.dtype)
+    for n in range(x.shape[0]):
+        for i in range(oh):
+            for j in range(ow):
+                window = xp[n, i * sh:i * sh + kh, j * sw:j * sw + kw, :]  # (kh, kw, C)
+                for f in range(filters):
+                    out[n, i, j, f] = np.sum(window * kernel[:, :, :, f])
+                    if bias is not None:
+                        out[n, i, j, f] += bias[f]
+    return out
+
+
+def conv2d_backward_naive(dout, x, kernel, strides=1, padding="valid"):
+    """Gradients of ``sum(conv2d(x, kernel, bias) * dout)`` by loops over output positions.
+
+    Each output cell ``out[n, i, j, :] = window @ kernel`` sends ``dout[n, i, j, :]``
+    back to its window (``dx``) and to the kernel (``dkernel``).
+    Returns ``(dx (N, H, W, C), dkernel (kh, kw, C, F), dbias (F,))``.
+    """
+    x, kernel, _, (sh, sw), padding = _check_conv_args(x, kernel, None, strides, padding)
+    dout = _check_dout(dout, x, kernel.shape[:2], (sh, sw), padding, kernel.shape[3])
+    kh, kw = kernel.shape[:2]
+    (top, _), (left, _) = _pads(x.shape[1:3], (kh, kw), (sh, sw), padding)
+    xp = pad_input(x, (kh, kw), (sh, sw), padding)
+    dxp = np.zeros_like(xp)
+    dkernel = np.zeros_like(kernel)
+    for n in range(x.shape[0]):
+        for i in range(dout.shape[1]):
+            for j in range(dout.shape[2]):
+                g = dout[n, i, j, :]  # (F,)
+                window = xp[n, i * sh:i * sh + kh, j * sw:j * sw + kw, :]
+                dxp[n, i * sh:i * sh + kh, j * sw:j * sw + kw, :] += kernel @ g
+                dkernel += window[..., None] * g
+    dx = dxp[:, top:top + x.shape[1], left:left + x.shape[2], :]
+    return dx.copy(), dkernel, dout.sum(axis=(0, 1, 2))
+
+
+def _check_dout(dout, x, window, strides, padding, channels) -> np.ndarray:
+    oh, ow = _output_hw(x.shape, window, strides, padding)
+    want = (x.shape[0], oh, ow, channels)
+    dout = as_float_array(dout, "dout", ndim=4, shape_hint=f"{want} (the output's shape)")
+    if dout.shape != want:
+        raise ValueError(f"dout must have the output's shape (N, OH, OW, F) = {want}; "
+                         f"got {dout.shape}")
+    return dout.astype(np.result_type(dout.dtype, x.dtype), copy=False)
+
+
+# ------------------------------------------------------------ im2col / col2im
+def im2col(x, kernel_size, strides=1, padding="valid") -> np.ndarray:
+    """Unfold every kernel window into a row: x (N, H, W, C) -> (N*OH*OW, kh*kw*C).
+
+    Row ``(n*OH + i)*OW + j`` holds the window of output cell ``(n, i, j)``; column
+    ``(u*kw + v)*C + c`` holds ``xp[n, i*sh + u, j*sw + v, c]``.  That is the order of
+    ``kernel.reshape(kh*kw*C, F)``, so ``conv2d == (im2col(x) @ kernel.reshape(-1, F))``
+    reshaped to ``(N, OH, OW, F)``.
+    """
+    x = as_float_array(x, "x", ndim=4, shape_hint=IMAGE_SHAPE)
+    kh, kw = as_pair(kernel_size, "kernel_size")
+    strides = as_pair(strides, "strides")
+    padding = check_padding(padding)
+    _check_window_fits(x.shape, (kh, kw), strides, padding, "kernel_size")
+    return _im2col(pad_input(x, (kh, kw), strides, padding), (kh, kw), strides,
+                   _output_hw(x.shape, (kh, kw), strides, padding))
+
+
+def _im2col(xp, window, strides, out_hw) -> np.ndarray:
+    n, _, _, c = xp.shape
+    return _windows(xp, window, strides, out_hw).reshape(n * out_hw[0] * out_hw[1], window[0] * window[1] * c)
+
+
+def col2im(cols, x_shape, kernel_size, strides=1, padding="valid") -> np.ndarray:
+    """Adjoint of :func:`im2col`: add every row back onto its window.
+
+    cols: (N*OH*OW, kh*kw*C) in im2col's layout -> (N, H, W, C).  Cells covered by
+    several windows receive the sum, which is exactly the gradient of ``im2col``.
+    """
+    n, h, w, c = (int(v) for v in x_shape)
+    kh, kw = as_pair(kernel_size, "kernel_size")
+    strides = as_pair(strides, "strides")
+    padding = check_padding(padding)
+    oh, ow = _output_hw((n, h, w, c), (kh, kw), strides, padding)
+    cols = as_float_array(cols, "cols", ndim=2, shape_hint=f"({n * oh * ow}, {kh * kw * c})")
+    if cols.shape != (n * oh * ow, kh * kw * c):
+        raise ValueError(f"cols must have shape (N*OH*OW, kh*kw*C) = ({n * oh * ow}, "
+                         f"{kh * kw * c}) for x_shape {tuple(x_shape)}; got {cols.shape}")
+    return _col2im(cols, (n, h, w, c), (kh, kw), strides, padding, (oh, ow))
+
+
+def _col2im(cols, x_shape, window, strides, padding, out_hw) -> np.ndarray:
+    n, h, w, c = x_shape
+    (kh, kw), (sh, sw), (oh, ow) = window, strides, out_hw
+    (top, bottom), (left, right) = _pads((h, w), window, strides, padding)
+    dxp = np.zeros((n, h + top + bottom, w + left + right, c), dtype=cols.dtype)
+    cols6 = cols.reshape(n, oh, ow, kh, kw, c)
+    for u in range(kh):  # one scatter-add per kernel offset
+        for v in range(kw):
+            dxp[:, u:u + (oh - 1) * sh + 1:sh, v:v + (ow - 1) * sw + 1:sw, :] += cols6[:, :, :, u, v, :]
+    return dxp[:, top:top + h, left:left + w, :].copy()
+
+
+# ------------------------------------------------------------ conv2d: fast
+# The fast path is im2col done one block of output rows at a time: for a block of
+# output lines (n, i0:i1), copy their windows into a (rows, kh*kw*C) matrix and
+# multiply it by kernel.reshape(kh*kw*C, F), writing straight into the output.  A
+# block is about 1 MB, so the copy stays in the CPU cache (a whole-batch im2col
+# would be kh*kw times the input, 230 MB for 32x56x56x64), and the blocks run on one
+# thread per core, each with single-threaded BLAS (see _parallel_lines).
+
+def _windows(xp, window, strides, out_hw):
+    """Read-only view (N, OH, OW, kh, kw, C): ``[n, i, j, u, v] = xp[n, i*sh + u, j*sw + v]``."""
+    n, _, _, c = xp.shape
+    (kh, kw), (sh, sw), (oh, ow) = window, strides, out_hw
+    s0, s1, s2, s3 = xp.strides
+    return np.lib.stride_tricks.as_strided(
+        xp, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1, s2, s3), writeable=False)
+
+
+def _correlate(xp, kernel, strides, out_hw, bias=None):
+    """Blocked im2col product: padded xp (N, Hp, Wp, C) -> (N, OH, OW, F) (+ bias)."""
+    kh, kw, cin, filters = kernel.shape
+    windows = _windows(xp, (kh, kw), strides, out_hw)
+    weights = kernel.reshape(kh * kw * cin, filters)
+    out = np.empty((xp.shape[0], *out_hw, filters), dtype=xp.dtype)
+
+    def block(n, i0, i1):
+        rows = out[n, i0:i1].reshape(-1, filters)  # a view: out is C-contiguous
+        np.matmul(windows[n, i0:i1].reshape(len(rows), -1), weights, out=rows)
+        if bias is not None:
+            rows += bias
+
+    _parallel_lines(out.shape[:3], kh * kw * cin * xp.itemsize, block, lambda results: None,
+                    flops=out.size * weights.shape[0])
+    return out
+
+
+def _correlate_kernel_grad(xp, dout, window, strides):
+    """``im2col(xp)^T @ dout`` in blocks: (kh*kw*C, F), the gradient of the kernel."""
+    kh, kw = window
+    windows = _windows(xp, window, strides, dout.shape[1:3])
+    k_rows = kh * kw * xp.shape[3]
+
+    def block(n, i0, i1):
+        g = dout[n, i0:i1].reshape(-1, dout.shape[3])
+        return windows[n, i0:i1].reshape(len(g), k_rows).T @ g
+
+    return _parallel_lines(dout.shape[:3], k_rows * xp.itemsize, block, sum,
+                           flops=dout.size * k_rows)
+
+
+def _parallel_lines(lines_shape, row_bytes, block, reduce, flops):
+    """Call ``block(n, i0, i1)`` over all output lines (n, i) of ``lines_shape = (N, OH, OW)``.
+
+    Lines are grouped into blocks of about 1 MB of im2col rows (``row_bytes`` each).
+    ``reduce`` combines the blocks' return values (the kernel gradient sums them).
+    Big jobs run on a thread pool, one worker per core, with BLAS limited to one
+    thread: NumPy releases the GIL in copies and matmul, and workers that never wait
+    for each other keep their speed when other programs load the CPU (multithreaded
+    BLAS on many small blocks slowed down tenfold then).  The limit is process-wide
+    while it lasts (threadpoolctl): BLAS calls from other threads meanwhile run on one
+    thread too.  Small jobs run inline.
+    """
+    n_img, oh, ow = lines_shape
+    per_block = int(max(1, min(oh, _BLOCK_BYTES // max(1, ow * row_bytes))))
+    blocks = [(n, i0, min(i0 + per_block, oh)) for n in range(n_img) for i0 in range(0, oh, per_block)]
+    workers = _cpu_count()
+    if workers == 1 or flops < 2e7 or _blas_controller() is None:
+        return reduce([block(*b) for b in blocks])
+    # A few tasks per worker balance uneven load; each task runs consecutive blocks.
+    n_tasks = min(4 * workers, len(blocks))
+    bounds = np.linspace(0, len(blocks), n_tasks + 1).astype(int)
+
+    def task(a, b):
+        return reduce([block(*blk) for blk in blocks[a:b]])
+
+    pool, lock = _thread_pool(workers)
+    # The lock serialises concurrent callers: nested threadpoolctl limits from two
+    # threads could otherwise restore each other's values in the wrong order.
+    with lock, _blas_controller().limit(limits=1, user_api="blas"):
+        return reduce(list(pool.map(task, bounds[:-1], bounds[1:])))
+
+
+_BLOCK_BYTES = 1 << 20  # im2col bytes per block: stays in a core's L2 cache
+_POOL: dict = {}
+_CONTROLLER: list = []
+
+
+def _thread_pool(workers: int):
+    """(executor, lock) for this process; made anew after a fork (the threads do not survive it)."""
+    if _POOL.get("pid") != os.getpid():
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        _POOL.update(pid=os.getpid(), lock=threading.Lock(),
+                     pool=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="coursekit-conv"))
+    return _POOL["pool"], _POOL["lock"]
+
+
+def _cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _blas_controller():
+    """threadpoolctl's controller (imported lazily; None if threadpoolctl is missing)."""
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _CONTROLLER.append(None)
+        else:
+            _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
+def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
+    """Fast cross-correlation, equal to ``keras.layers.Conv2D`` with ``set_weights``.
+
+    x: (N, H, W, C); kernel: (kh, kw, C, F); bias: (F,) or None -> (N, OH, OW, F)
+    with ``OH = conv_output_length(H, kh, sh, padding)``.  In matrix form
+    ``out = im2col(x) @ kernel.reshape(kh*kw*C, F) + bias``, computed in blocks.
+    """
+    x, kernel, bias, strides, padding = _check_conv_args(x, kernel, bias, strides, padding)
+    out_hw = _output_hw(x.shape, kernel.shape[:2], strides, padding)
+    xp = pad_input(x, kernel.shape[:2], strides, padding) if padding == "same" else x
+    return _correlate(xp, kernel, strides, out_hw, bias)
+
+
+def conv2d_backward(dout, x, kernel, strides=1, padding="valid"):
+    """Gradients of ``L = sum(conv2d(x, kernel, bias) * dout)``.
+
+    dout: (N, OH, OW, F); x: (N, H, W, C); kernel: (kh, kw, C, F).
+    Returns ``(dx (N, H, W, C), dkernel (kh, kw, C, F), dbias (F,))``::
+
+        dbias[f]      = sum_{n,i,j} dout[n, i, j, f]
+        dkernel[u, v] = sum_{n,i,j} xp[n, i*sh+u, j*sw+v, :]^T dout[n, i, j, :]   (C, F)
+        dxp[n, i*sh+u, j*sw+v, :] += kernel[u, v] @ dout[n, i, j, :]               (scatter-add)
+
+    and ``dx`` is ``dxp`` with the padding cropped off.  In matrix form
+    ``dkernel = im2col(x)^T @ dout`` and ``dx = col2im(dout @ kernel^T)``.  For stride 1
+    the scatter-add is a gather instead: ``dx`` is the "full" cross-correlation of
+    ``dout`` with the kernel flipped in space and transposed in channels, the same
+    blocked product as the forward pass.
+    """
+    x, kernel, _, strides, padding = _check_conv_args(x, kernel, None, strides, padding)
+    dout = _check_dout(dout, x, kernel.shape[:2], strides, padding, kernel.shape[3])
+    dtype = np.result_type(x.dtype, dout.dtype)
+    x, kernel, dout = (a.astype(dtype, copy=False) for a in (x, kernel, dout))
+    kh, kw, cin, filters = kernel.shape
+    dbias = dout.sum(axis=(0, 1, 2))
+    xp = pad_input(x, (kh, kw), strides, padding) if padding == "same" else x
+    dkernel = _correlate_kernel_grad(xp, dout, (kh, kw), strides).reshape(kh, kw, cin, filters)
+    (top, bottom), (left, right) = _pads(x.shape[1:3], (kh, kw), strides, padding)
+    if strides == (1, 1):
+        # dx[n, i, j] = sum_{u,v} dout[n, i + top - u, j + left - v] @ kernel[u, v]^T
+        # (zero outside dout): pad dout by kh-1-top above, kh-1-bottom below, etc.
+        dout_p = np.pad(dout, ((0, 0), (kh - 1 - top, kh - 1 - bottom),
+                               (kw - 1 - left, kw - 1 - right), (0, 0)))
+        flipped = np.ascontiguousarray(kernel[::-1, ::-1].transpose(0, 1, 3, 2))  # (kh, kw, F, C)
+        dx = _correlate(dout_p, flipped, (1, 1), x.shape[1:3])
+        return dx, dkernel, dbias
+    dcols = dout.reshape(-1, filters) @ kernel.reshape(kh * kw * cin, filters).T
+    dx = _col2im(dcols, x.shape, (kh, kw), strides, padding, dout.shape[1:3])
+    return dx, dkernel, dbias
+
+
+def conv2d_true_convolution(x, kernel, bias=None, strides=1, padding="valid"):
+    """Textbook convolution: cross-correlation with the kernel flipped in both axes.
+
+    ``out[n, i, j, f] = sum_{u,v,c} xp[n, i*sh + u, j*sw + v, c] * kernel[kh-1-u, kw-1-v, c, f]``.
+    Keras's ``Conv2D`` does *not* flip; for a learned kernel the difference does not
+    matter (the network learns the flipped kernel), for a fixed filter it does.
+    """
+    kernel = as_float_array(kernel, "kernel", ndim=4, shape_hint=KERNEL_SHAPE)
+    return conv2d(x, kernel[::-1, ::-1], bias, strides, padding)
+
+
+# ------------------------------------------------------------ pooling
+def _check_pool_args(x, pool_size, strides, padding):
+    x = as_float_array(x, "x", ndim=4, shape_hint=IMAGE_SHAPE)
+    pool = as_pair(pool_size, "pool_size")
+    strides = pool if strides is None else as_pair(strides, "strides")
+    padding = check_padding(padding)
+    _check_window_fits(x.shape, pool, strides, padding, "pool_size")
+    return x, pool, strides, padding
+
+
+def _clipped_window(i, stride, pad_before, size, length):
+    """Input rows [start, stop) of window i, clipped to the unpadded image."""
+    start = i * stride - pad_before
+    return max(start, 0), min(start + size, length)
+
+
+def max_pool2d_naive(x, pool_size=2, strides=None, padding="valid"):
+    """Max pooling by loops: ``out[n, i, j, c] = max`` of the window of cell ``(i, j)``.
+
+    x: (N, H, W, C) -> (N, OH, OW, C); strides default to ``pool_size``.  With
+    ``"same"`` the window is clipped to the image (padding never wins a max).
+    """
+    x, (ph, pw), (sh, sw), padding = _check_pool_args(x, pool_size, strides, padding)
+    (top, _), (left, _) = _pads(x.shape[1:3], (ph, pw), (sh, sw), padding)
+    oh, ow = _output_hw(x.shape, (ph, pw), (sh, sw), padding)
+    out = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
+    for i in range(oh):
+        r0, r1 = _clipped_window(i, sh, top, ph, x.shape[1])
+        for j in range(ow):
+            c0, c1 = _clipped_window(j, sw, left, pw, x.shape[2])
+            out[:, i, j, :] = x[:, r0:r1, c0:c1, :].max(axis=(1, 2))
+    return out
+
+
+def average_pool2d_naive(x, pool_size=2, strides=None, padding="valid"):
+    """Average pooling by loops: the mean of the window, clipped to the image.
+
+    x: (N, H, W, C) -> (N, OH, OW, C).  With ``"same"`` padded cells are not counted
+    (Keras's ``AveragePooling2D``): a corner window of 2x2 real cells divides by 4,
+    not by the pool's area.
+    """
+    x, (ph, pw), (sh, sw), padding = _check_pool_args(x, pool_size, strides, padding)
+    (top, _), (left, _) = _pads(x.shape[1:3], (ph, pw), (sh, sw), padding)
+    oh, ow = _output_hw(x.shape, (ph, pw), (sh, sw), padding)
+    out = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
+    for i in range(oh):
+        r0, r1 = _clipped_window(i, sh, top, ph, x.shape[1])
+        for j in range(ow):
+            c0, c1 = _clipped_window(j, sw, left, pw, x.shape[2])
+            out[:, i, j, :] = x[:, r0:r1, c0:c1, :].mean(axis=(1, 2))
+    return out
+
+
+def _pool_windows(xp, pool, strides, out_hw):
+    """Yield ``((u, v), view)``: the (N, OH, OW, C) strided view of offset (u, v) in every window."""
+    (ph, pw), (sh, sw), (oh, ow) = pool, strides, out_hw
+    for u in range(ph):
+        for v in range(pw):
+            yield (u, v), xp[:, u:u + (oh - 1) * sh + 1:sh, v:v + (ow - 1) * sw + 1:sw, :]
+
+
+def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
+    """Fast max pooling, equal to ``keras.layers.MaxPooling2D``.
+
+    x: (N, H, W, C) -> (N, OH, OW, C); strides default to ``pool_size``;
+    ``"same"`` pads with ``-inf`` so padding never wins.  Non-overlapping windows
+    (stride == pool) are a reshape and one ``max``; otherwise one ``np.maximum`` per
+    offset in the window.
+    """
+    x, pool, strides, padding = _check_pool_args(x, pool_size, strides, padding)
+    oh, ow = _output_hw(x.shape, pool, strides, padding)
+    n, _, _, c = x.shape
+    if padding == "valid" and strides == pool:
+        blocks = x[:, :oh * pool[0], :ow * pool[1], :].reshape(n, oh, pool[0], ow, pool[1], c)
+        return blocks.max(axis=(2, 4))
+    xp = pad_input(x, pool, strides, padding, value=-np.inf)
+    out = None
+    for _, view in _pool_windows(xp, pool, strides, (oh, ow)):
+        out = view.copy() if out is None else np.maximum(out, view, out=out)
+    return out
+
+
+def max_pool2d_backward(dout, x, pool_size=2, strides=None):
+    """Gradient of ``sum(max_pool2d(x) * dout)`` w.r.t. x: (N, H, W, C).
+
+    Each window sends its ``dout`` to the cell holding the maximum (the first one in
+    row-major order if there were ties; TensorFlow's choice for ties may differ).  The
+    padding (``"valid"`` or ``"same"``) is read off ``dout``'s shape: when the two modes
+    give the same output size they also pad nothing, so this is unambiguous.
+    """
+    x = as_float_array(x, "x", ndim=4, shape_hint=IMAGE_SHAPE)
+    pool = as_pair(pool_size, "pool_size")
+    strides = pool if strides is None else as_pair(strides, "strides")
+    dout = as_float_array(dout, "dout", ndim=4, shape_hint="(N, OH, OW, C) (max_pool2d's output shape)")
+    padding = _padding_from_output(dout, x, pool, strides)
+    oh, ow = dout.shape[1:3]
+    (top, _), (left, _) = _pads(x.shape[1:3], pool, strides, padding)
+    xp = pad_input(x, pool, strides, padding, value=-np.inf)
+    best = max_pool2d(x, pool, strides, padding)
+    dtype = np.result_type(x.dtype, dout.dtype)
+    dxp = np.zeros(xp.shape, dtype=dtype)
+    taken = np.zeros(best.shape, dtype=bool)  # so a tied window pays out only once
+    (sh, sw) = strides
+    for (u, v), view in _pool_windows(xp, pool, strides, (oh, ow)):
+        hit = (view == best) & ~taken
+        taken |= hit
+        dxp[:, u:u + (oh - 1) * sh + 1:sh, v:v + (ow - 1) * sw + 1:sw, :] += np.where(hit, dout, 0)
+    return dxp[:, top:top + x.shape[1], left:left + x.shape[2], :].copy()
+
+
+def _padding_from_output(dout, x, pool, strides) -> str:
+    for padding in ("valid", "same"):
+        try:
+            want = (x.shape[0], *_output_hw(x.shape, pool, strides, padding), x.shape[3])
+        except ValueError:  # pool larger than x with "valid"
+            continue
+        if dout.shape == want:
+            return padding
+    raise ValueError(
+        f"dout must have the pooled output's shape: {(x.shape[0],) + _output_hw(x.shape, pool, strides, 'same') + (x.shape[3],)} "
+        f"for padding='same' or the 'valid' one; got {dout.shape}")
+
+
+def _avg_pool_counts(hw, pool, strides, padding, out_hw, dtype) -> np.ndarray:
+    """(OH, OW, 1): how many real (unpadded) cells each window covers."""
+    counts = []
+    for length, size, stride, n_out in zip(hw, pool, strides, out_hw):
+        before = _pads((length, length), (size, size), (stride, stride), padding)[0][0]
+        counts.append(np.array([np.subtract(*_clipped_window(i, stride, before, size, length)[::-1])
+                                for i in range(n_out)], dtype=dtype))
+    return (counts[0][:, None] * counts[1][None, :])[:, :, None]
+
+
+def average_pool2d(x, pool_size=2, strides=None, padding="valid"):
+    """Fast average pooling, equal to ``keras.layers.AveragePooling2D``.
+
+    x: (N, H, W, C) -> (N, OH, OW, C).  ``"same"``: window sums over zero padding,
+    divided by the number of real cells in each window (padding not counted).
+    """
+    x, pool, strides, padding = _check_pool_args(x, pool_size, strides, padding)
+    oh, ow = _output_hw(x.shape, pool, strides, padding)
+    n, _, _, c = x.shape
+    if padding == "valid" and strides == pool:
+        blocks = x[:, :oh * pool[0], :ow * pool[1], :].reshape(n, oh, pool[0], ow, pool[1], c)
+        return blocks.mean(axis=(2, 4))
+    xp = pad_input(x, pool, strides, padding)
+    total = np.zeros((n, oh, ow, c), dtype=x.dtype)
+    for _, view in _pool_windows(xp, pool, strides, (oh, ow)):
+        total += view
+    return total / _avg_pool_counts(x.shape[1:3], pool, strides, padding, (oh, ow), x.dtype)
+
+
+def average_pool2d_backward(dout, x, pool_size=2, strides=None, padding="valid"):
+    """Gradient of ``sum(average_pool2d(x) * dout)`` w.r.t. x: (N, H, W, C).
+
+    Every real cell of a window receives ``dout / count`` (count = real cells in
+    that window); only ``x``'s shape is used.
+    """
+    x, pool, strides, padding = _check_pool_args(x, pool_size, strides, padding)
+    oh, ow = _output_hw(x.shape, pool, strides, padding)
+    want = (x.shape[0], oh, ow, x.shape[3])
+    dout = as_float_array(dout, "dout", ndim=4, shape_hint=f"{want}")
+    if dout.shape != want:
+        raise ValueError(f"dout must have average_pool2d's output shape {want}; got {dout.shape}")
+    (top, bottom), (left, right) = _pads(x.shape[1:3], pool, strides, padding)
+    dtype = np.result_type(x.dtype, dout.dtype)
+    share = dout / _avg_pool_counts(x.shape[1:3], pool, strides, padding, (oh, ow), dtype)
+    (sh, sw) = strides
+    dxp = np.zeros((x.shape[0], x.shape[1] + top + bottom, x.shape[2] + left + right, x.shape[3]), dtype)
+    for u in range(pool[0]):
+        for v in range(pool[1]):
+            dxp[:, u:u + (oh - 1) * sh + 1:sh, v:v + (ow - 1) * sw + 1:sw, :] += share
+    return dxp[:, top:top + x.shape[1], left:left + x.shape[2], :].copy()
+
+
+# ------------------------------------------------------------ cheaper convolutions
+def conv1x1(x, kernel, bias=None):
+    """1x1 convolution: a dense layer applied at every pixel, mixing channels only.
+
+    x: (N, H, W, C); kernel: (C, F) or (1, 1, C, F); bias: (F,) or None -> (N, H, W, F).
+    ``out[n, i, j] = x[n, i, j] @ kernel + bias``.
+    """
+    kernel = as_float_array(kernel, "kernel", ndim=(2, 4), shape_hint="(in_channels, filters) or (1, 1, in_channels, filters)")
+    if kernel.ndim == 4:
+        if kernel.shape[:2] != (1, 1):
+            raise ValueError(f"kernel must be (1, 1, in_channels, filters) for a 1x1 convolution; got {kernel.shape}")
+        kernel = kernel[0, 0]
+    x, kernel4, bias, _, _ = _check_conv_args(x, kernel[None, None], bias, 1, "valid")
+    out = x @ kernel4[0, 0]
+    return out + bias if bias is not None else out
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=1, padding="valid", bias=None):
+    """Depthwise convolution, equal to ``keras.layers.DepthwiseConv2D``.
+
+    x: (N, H, W, C); depthwise_kernel: (kh, kw, C, M) with M the depth multiplier;
+    bias: (C*M,) or None (last, so the first four arguments read like the Keras
+    layer's) -> (N, OH, OW, C*M).  Every input channel is filtered on its own (no sum
+    over channels)::
+
+        out[n, i, j, c*M + m] = sum_{u, v} xp[n, i*sh + u, j*sw + v, c] * k[u, v, c, m] + bias[c*M + m]
+    """
+    k = as_float_array(depthwise_kernel, "depthwise_kernel", ndim=4,
+                       shape_hint="(kernel_h, kernel_w, in_channels, depth_multiplier)")
+    x = as_float_array(x, "x", ndim=4, shape_hint=IMAGE_SHAPE)
+    kh, kw, cin, mult = k.shape
+    if cin != x.shape[3]:
+        raise ValueError(f"depthwise_kernel in_channels (shape[2] = {cin}) must equal x channels "
+                         f"(x.shape[3] = {x.shape[3]}): expected ({kh}, {kw}, {x.shape[3]}, depth_multiplier)")
+    if bias is not None:
+        bias = as_float_array(bias, "bias", ndim=1, shape_hint=f"(in_channels*depth_multiplier,) = ({cin * mult},)")
+        if bias.shape != (cin * mult,):
+            raise ValueError(f"bias must have shape (in_channels*depth_multiplier,) = ({cin * mult},); got {bias.shape}")
+    strides = as_pair(strides, "strides")
+    padding = check_padding(padding)
+    _check_window_fits(x.shape, (kh, kw), strides, padding, "kernel_size")
+    dtype = np.result_type(x.dtype, k.dtype, *(() if bias is None else (bias.dtype,)))
+    oh, ow = _output_hw(x.shape, (kh, kw), strides, padding)
+    xp = pad_input(x.astype(dtype, copy=False), (kh, kw), strides, padding)
+    out = np.zeros((x.shape[0], oh, ow, cin, mult), dtype=dtype)
+    for (u, v), view in _pool_windows(xp, (kh, kw), strides, (oh, ow)):
+        out += view[..., None] * k[u, v].astype(dtype, copy=False)  # (.., C, 1) * (C, M)
+    out = out.reshape(x.shape[0], oh, ow, cin * mult)
+    return out + bias.astype(dtype, copy=False) if bias is not None else out
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, bias=None, strides=1, padding="valid"):
+    """Depthwise-separable convolution, equal to ``keras.layers.SeparableConv2D``.
+
+    A depthwise convolution (no bias) then a 1x1 convolution with the bias.
+    x: (N, H, W, C); depthwise_kernel: (kh, kw, C, M); pointwise_kernel:
+    (1, 1, C*M, F) or (C*M, F); bias: (F,) or None -> (N, OH, OW, F).
+    Parameters: ``kh*kw*C*M + C*M*F (+ F)`` instead of ``kh*kw*C*F (+ F)``.
+    """
+    return conv1x1(depthwise_conv2d(x, depthwise_kernel, strides, padding), pointwise_kernel, bias)
+
+
+# ------------------------------------------------------------ parameter counts
+def conv2d_param_count(kernel_size, in_channels, filters, use_bias=True) -> int:
+    """Weights of a ``Conv2D`` layer: ``kh*kw*in_channels*filters (+ filters)``.
+
+    Eight 3x3 filters on 1 channel: 8 * (9 + 1) = 80; sixteen 3x3 filters on 8
+    channels: 16 * (3*3*8 + 1) = 1168.  Independent of the image size.
+    """
+    kh, kw = as_pair(kernel_size, "kernel_size")
+    cin = _as_positive_int(in_channels, "in_channels")
+    f = _as_positive_int(filters, "filters")
+    return kh * kw * cin * f + (f if use_bias else 0)
+
+
+def dense_param_count(in_features, units, use_bias=True) -> int:
+    """Weights of a ``Dense`` layer: ``in_features*units (+ units)``.
+
+    Compare with :func:`conv2d_param_count`: a dense layer from a 28x28 image to as
+    many outputs needs 784*784 + 784 = 615,440 weights; a 3x3 conv needs 10.
+    """
+    n_in = _as_positive_int(in_features, "in_features")
+    n_units = _as_positive_int(units, "units")
+    return n_in * n_units + (n_units if use_bias else 0)
+
