@@ -1,0 +1,178 @@
+"""Stock ``nbgrader autograde`` versus ``coursekit grade`` on the same submissions.
+
+    .venv/bin/python benchmarks/bench_grading.py [--students 30] [--workers 2] [--keep DIR]
+
+Builds two identical nbgrader courses (assignments 01_neuron and 04_convolution, from the
+solution notebooks), generates ``--students`` submissions per assignment from the solutions with
+realistic mistakes (about 40% correct, the others with one or two mistakes each, seeded), grades
+them with stock ``nbgrader autograde`` (one Jupyter kernel per notebook, sequential) and with the
+pipeline (sandboxed NumPy children, Keras in the trusted workers), then prints both times, the
+throughput ratio and every score that differs, per test cell, with the checker's explanation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import nbformat
+
+from coursekit._keras import quiet_tensorflow_env
+
+quiet_tensorflow_env()
+
+MISTAKES = {
+    "01_neuron": {
+        "sigmoid: sign flipped": ("sigmoid", "def sigmoid(z):\n    return 1 / (1 + np.exp(z))\n"),
+        "sigmoid: overflows": ("sigmoid", "def sigmoid(z):\n    return 1 / (1 + np.exp(-np.asarray(z)))\n"),
+        "softmax: not stabilised": ("softmax", "def softmax(z, axis=-1):\n    e = np.exp(z)\n"
+                                               "    return e / e.sum(axis=axis, keepdims=True)\n"),
+        "softmax: axis ignored": ("softmax", "def softmax(z, axis=-1):\n    z = np.asarray(z)\n"
+                                             "    e = np.exp(z - z.max(axis=-1, keepdims=True))\n"
+                                             "    return e / e.sum(axis=-1, keepdims=True)\n"),
+        "elu: -1 forgotten": ("elu", "def elu(z, alpha=1.0):\n    z = np.asarray(z)\n"
+                                     "    return np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0)))\n"),
+        "mse: summed": ("mean_squared_error", "def mean_squared_error(y_true, y_pred):\n"
+                                              "    return np.sum((np.asarray(y_true) - np.asarray(y_pred)) ** 2)\n"),
+        "dense: bias missing": ("dense_forward", "def dense_forward(x, kernel, bias, activation=None):\n"
+                                                 "    from coursekit.neuron import dense_forward as ref\n"
+                                                 "    return ref(x, kernel, np.zeros_like(bias), activation)\n"),
+    },
+    "04_convolution": {
+        "conv2d: kernel flipped": ("conv2d", "def conv2d(x, kernel, bias=None, strides=1, padding='valid'):\n"
+                                             "    from coursekit.convolution import conv2d as ref\n"
+                                             "    return ref(x, np.asarray(kernel)[::-1, ::-1], bias, strides, padding)\n"),
+        "max_pool2d: stride ignored": ("max_pool2d", "def max_pool2d(x, pool_size=2, strides=None, padding='valid'):\n"
+                                                     "    from coursekit.convolution import max_pool2d as ref\n"
+                                                     "    return ref(x, pool_size, 1, padding)\n"),
+        "output length: +1 forgotten": ("conv_output_length",
+                                        "def conv_output_length(input_length, kernel_size, stride=1, padding='valid'):\n"
+                                        "    if padding == 'same':\n        return -(-input_length // stride)\n"
+                                        "    return (input_length - kernel_size) // stride\n"),
+        "param count: bias forgotten": ("conv2d_param_count",
+                                        "def conv2d_param_count(kernel_size, in_channels, filters, use_bias=True):\n"
+                                        "    kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size\n"
+                                        "    return kh * kw * in_channels * filters\n"),
+        "same padding: extra row on top": ("same_padding",
+                                           "def same_padding(input_length, kernel_size, stride=1):\n"
+                                           "    out = -(-input_length // stride)\n"
+                                           "    total = max((out - 1) * stride + kernel_size - input_length, 0)\n"
+                                           "    return total - total // 2, total // 2\n"),
+    },
+}
+ASSIGNMENTS = list(MISTAKES)
+
+
+def make_submissions(course: str, students: int, seed: int) -> dict:
+    """{assignment: {student: (notebook, [mistake names])}} written under <course>/../submissions."""
+    from coursekit.grader import demo
+
+    rng = random.Random(seed)
+    out = {}
+    for a in ASSIGNMENTS:
+        nbname = demo.notebook_names(course, a)[0]
+        out[a] = {}
+        for i in range(students):
+            student = f"student{i:03d}"
+            chosen = [] if rng.random() < 0.4 else rng.sample(sorted(MISTAKES[a]), rng.choice([1, 2]))
+            answers = {}
+            for m in chosen:
+                fn, src = MISTAKES[a][m]
+                answers[fn] = "import numpy as np\n" + src
+            nb = demo.student_notebook(course, a, answers)
+            out[a][student] = (nbname, chosen, nb)
+    return out
+
+
+def place(course: str, subs: dict) -> None:
+    for a, by in subs.items():
+        for student, (nbname, _, nb) in by.items():
+            folder = os.path.join(course, "submitted", student, a)
+            os.makedirs(folder, exist_ok=True)
+            nbformat.write(nb, os.path.join(folder, nbname + ".ipynb"))
+
+
+def scores(course: str, assignment: str) -> dict[str, dict[str, float]]:
+    """student -> {grade cell: score} from the gradebook (auto or manual)."""
+    from nbgrader.api import Gradebook
+
+    out = {}
+    with Gradebook(f"sqlite:///{course}/gradebook.db", "coursekit") as gb:
+        for sub in gb.find_assignment(assignment).submissions:
+            cells = {}
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    cells[g.cell.name] = g.score
+            out[sub.student.id] = cells
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--students", type=int, default=30)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--keep", default=None, help="work in this folder and keep it")
+    args = ap.parse_args()
+
+    from coursekit.grader import demo, pipeline
+
+    root = args.keep or tempfile.mkdtemp(prefix="bench_grading_")
+    stock, ours = os.path.join(root, "stock"), os.path.join(root, "pipeline")
+    for d in (stock, ours):
+        shutil.rmtree(d, ignore_errors=True)
+        demo.make_course(d, ASSIGNMENTS)
+    subs = make_submissions(stock, args.students, args.seed)
+    n = sum(len(v) for v in subs.values())
+    print(f"{n} submissions ({args.students} students x {len(ASSIGNMENTS)} assignments) in {root}")
+
+    place(stock, subs)
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    t0 = time.perf_counter()
+    for a in ASSIGNMENTS:
+        subprocess.run([sys.executable, "-m", "nbgrader", "autograde", a, "--force", f"--CourseDirectory.root={stock}"],
+                       cwd=stock, env=env, check=True, capture_output=True)
+    t_stock = time.perf_counter() - t0
+    print(f"stock nbgrader autograde: {t_stock:7.1f} s  ({t_stock / n:.2f} s per submission, sequential)")
+
+    inbox = os.path.join(root, "inbox")
+    for a, by in subs.items():
+        for student, (nbname, _, nb) in by.items():
+            os.makedirs(os.path.join(inbox, a, student), exist_ok=True)
+            nbformat.write(nb, os.path.join(inbox, a, student, nbname + ".ipynb"))
+    t0 = time.perf_counter()
+    with pipeline.make_pool(args.workers) as pool:  # warm workers shared by both assignments
+        for a in ASSIGNMENTS:
+            pipeline.grade_assignment(ours, a, [os.path.join(inbox, a)], workers=args.workers, progress=True,
+                                      pool=pool)
+    t_ours = time.perf_counter() - t0
+    print(f"coursekit grade:          {t_ours:7.1f} s  ({t_ours / n:.2f} s per submission, {args.workers} workers; "
+          "includes feedback HTML, CSV and report)")
+    print(f"throughput ratio: {t_stock / t_ours:.1f}x")
+
+    differ = 0
+    for a in ASSIGNMENTS:
+        s_stock, s_ours = scores(stock, a), scores(ours, a)
+        for student in sorted(subs[a]):
+            mistakes = subs[a][student][1]
+            cs, co = s_stock.get(student, {}), s_ours.get(student, {})
+            for cell in sorted(set(cs) | set(co)):
+                x, y = cs.get(cell), co.get(cell)
+                if x is None or y is None or abs(x - y) > 1e-6:
+                    differ += 1
+                    print(f"  {a} {student} {cell}: stock {x} vs pipeline {y}   (mistakes: {', '.join(mistakes) or 'none'})")
+    total = sum(len(v) for v in subs.values())
+    print(f"{differ} grade cells differ across {total} submissions")
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""Wiring: collect -> (sandboxed run + trusted verdict per submission, in a worker pool) -> record -> report.
+
+The work unit
+-------------
+:func:`grade_unit` takes one JSON-serialisable dict (one submission x one assignment: the notebook
+path, its sha256, the exercise names, the course's hidden-input seed, the limits, the result path)
+and writes one JSON result file, atomically (write to ``.tmp``, then ``os.replace``).  It needs
+only ``coursekit`` installed and the notebook file: a distributed engine (Dask, Ray, Celery, a
+Kubernetes Job, a Slurm array) can run it on any machine and ship the result file back; the
+gradebook is written afterwards, by one process, from the result files alone.
+
+Resume
+------
+A result file whose ``sha256`` matches the submitted notebook means "done": a rerun after Ctrl-C
+or ``kill -9`` skips it and grades only the rest.  Recording is an idempotent upsert, so every
+result is (re)recorded at the end of each run: nothing duplicated, nothing lost.  A killed run
+leaves at most the unfinished units' ``.tmp`` files and working copies, which are overwritten.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+from .sandbox import Limits
+
+STATE = ".coursekit"  # under the course directory: results/, work/, secret
+
+
+def _sha256(path: str) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def _atomic_json(path: str, data: dict) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as fh:
+        json.dump(data, fh, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(path + ".tmp", path)
+
+
+# ------------------------------------------------------------------------------------ the work unit
+
+def grade_unit(unit: dict) -> dict:
+    """Grade one submission (see the module docstring); returns and writes the result dict."""
+    import nbformat
+
+    from . import compare, run
+    from .sandbox import probe
+
+    start = time.perf_counter()
+    result = {k: unit[k] for k in ("assignment", "student", "notebook", "sha256", "first_name", "last_name",
+                                   "timestamp")}
+    result.update(exercises=[], problems=[], cell_errors={}, error=None, runs=0)
+    names = unit["exercises"]
+    cases = {n: compare.cases_for(n, unit["seed"]) for n in names}
+    try:
+        nb = nbformat.read(unit["notebook_path"], as_version=4)  # lenient, as Jupyter is: no validate()
+        cells = _student_cells(nb)
+    except Exception as exc:
+        msg = f"not a valid Jupyter notebook ({type(exc).__name__}: {str(exc)[:200]}); nothing could be run"
+        result["error"] = msg
+        result["exercises"] = [compare.verdict(n, cases[n], None, msg) for n in names]
+    else:
+        ex = run.execute(cells, names, cases, unit["workdir"], Limits(**unit["limits"]), probe(),
+                         unit["hide"], notebook_path=unit["notebook_path"])
+        answer_cell = {c.grade_id: c.index for c in cells if c.grade_id}
+        for n in names:
+            if n in ex.outcomes:
+                result["exercises"].append(compare.verdict(n, cases[n], ex.outcomes[n]))
+                continue
+            why = ex.exercise_errors.get(n) or "it was not run: " + "; ".join(ex.problems)
+            idx = answer_cell.get(n)
+            if idx in ex.cell_errors and "does not define" in why:
+                why = f"`{n}` is not defined because its answer cell failed: {ex.cell_errors[idx]}"
+            result["exercises"].append(compare.verdict(n, cases[n], None, why))
+        result["cell_errors"] = {str(k): v for k, v in sorted(ex.cell_errors.items())}
+        result["problems"] = ex.problems
+        result["runs"] = ex.runs
+        result["stdout_tail"] = ex.stdout[-2000:]
+        shutil.rmtree(unit["workdir"], ignore_errors=True)
+    result["score"] = round(sum(e["points"] for e in result["exercises"]), 4)
+    result["max_score"] = round(sum(e["max_points"] for e in result["exercises"]), 4)
+    result["seconds"] = round(time.perf_counter() - start, 3)
+    _atomic_json(unit["result_path"], result)
+    return result
+
+
+def _student_cells(nb) -> list:
+    """The code cells to run: everything but the autograder test cells (whatever their state)."""
+    from .run import Cell
+
+    cells = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != "code":
+            continue
+        meta = c.get("metadata", {}).get("nbgrader") or {}
+        gid = meta.get("grade_id")
+        is_test = (meta.get("grade") and not meta.get("solution")) or (gid or "").startswith("test_")
+        if not is_test:
+            cells.append(Cell(i, c.source if isinstance(c.source, str) else "".join(c.source), gid))
+    return cells
+
+
+def make_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes that have imported Keras once (spawned: no TensorFlow state is forked)."""
+    import multiprocessing as mp
+
+    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=mp.get_context("spawn"),
+                               initializer=_warm_worker)
+
+
+def _warm_worker() -> None:
+    from coursekit._keras import import_keras
+
+    import_keras()
+
+
+# ---------------------------------------------------------------------------------------- the run
+
+@dataclass
+class Run:
+    results: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    graded: int = 0  # graded in this run
+    skipped: int = 0  # already done by an earlier run
+    seconds: float = 0.0
+    csv: str = ""
+    report: str = ""
+
+
+def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_url: str | None = None,
+                     workers: int | None = None, out_dir: str | None = None, limits: Limits | None = None,
+                     progress: bool = True, extra_hide: list[str] = (), pool=None) -> Run:
+    """The whole pipeline for one assignment.
+
+    ``workers=0`` grades in this process (tests); ``pool`` (from :func:`make_pool`) reuses warm
+    workers across assignments.
+    """
+    from . import collect, compare, record, report
+    from .sandbox import probe
+
+    t0 = time.perf_counter()
+    limits = limits or Limits()
+    cfg = record.course_config(course_dir, db_url)
+    state = os.path.join(cfg.root, STATE)
+    os.makedirs(state, exist_ok=True)
+    os.chmod(state, 0o700)
+    record.ensure_assignment(cfg, assignment)
+    layout = record.assignment_layout(cfg, assignment)
+    got = collect.collect(inputs, cfg.root, assignment, layout.notebooks)
+    run = Run(problems=list(got.problems), notes=list(got.notes))
+    seed = compare.course_seed(state)
+    out_dir = os.path.abspath(out_dir or os.path.join(cfg.root, "reports", assignment))
+    hide = sorted({cfg.root, out_dir, cfg.source_dir, *(os.path.abspath(p) for p in inputs), *extra_hide,
+                   *_instructor_paths()})
+
+    todo, done = [], []
+    for sub in got.submissions:
+        sha = _sha256(sub.path)
+        result_path = os.path.join(state, "results", assignment, f"{sub.student}__{sub.notebook}.json")
+        if os.path.exists(result_path):
+            try:
+                with open(result_path) as fh:
+                    old = json.load(fh)
+                if old.get("sha256") == sha:
+                    done.append(old)
+                    continue
+            except ValueError:
+                pass  # a damaged result file: grade again
+        todo.append({
+            "assignment": assignment, "student": sub.student, "notebook": sub.notebook,
+            "first_name": sub.first_name, "last_name": sub.last_name, "timestamp": sub.timestamp,
+            "notebook_path": sub.path, "sha256": sha, "exercises": layout.exercises.get(sub.notebook, []),
+            "seed": seed, "limits": dataclasses.asdict(limits), "hide": hide, "result_path": result_path,
+            "workdir": os.path.join(state, "work", assignment, f"{sub.student}__{sub.notebook}"),
+        })
+    run.skipped = len(done)
+    os.makedirs(os.path.join(state, "work"), mode=0o700, exist_ok=True)
+    probe()  # create the sandbox user once, before the workers start
+
+    def finish(result: dict) -> None:
+        record.record(cfg, assignment, result, layout)
+        run.results.append(result)
+
+    for r in done:
+        finish(r)
+    bar = _progress(len(todo), progress, initial_note=f"{run.skipped} already graded" if run.skipped else "")
+    try:
+        if workers == 0 or not todo:
+            for unit in todo:
+                finish(grade_unit(unit))
+                run.graded += 1
+                bar.update(1)
+        else:
+            own = pool is None
+            pool = pool or make_pool(min(workers or os.cpu_count() or 1, len(todo)))
+            try:
+                futures = {pool.submit(grade_unit, u): u for u in todo}
+                for fut in as_completed(futures):
+                    u = futures[fut]
+                    try:
+                        finish(fut.result())
+                        run.graded += 1
+                    except Exception as exc:  # a grader bug must not stop the batch
+                        run.problems.append(f"{u['student']}: the grader failed ({type(exc).__name__}: {exc})")
+                    bar.update(1)
+            finally:
+                if own:
+                    pool.shutdown(cancel_futures=True)
+    finally:
+        bar.close()
+
+    # Outputs: autograded notebooks for the formgrader, feedback, CSV, report.
+    subs = {(s.student, s.notebook): s.path for s in got.submissions}
+    for r in run.results:
+        graded_nb = record.write_autograded(cfg, assignment, r, layout, subs[(r["student"], r["notebook"])])
+        report.write_feedback(cfg.root, assignment, r, graded_nb)
+        if r.get("error"):
+            run.problems.append(f"{r['student']}: {r['error']}")
+    os.makedirs(out_dir, exist_ok=True)
+    run.seconds = time.perf_counter() - t0
+    run.csv = report.export_csv(cfg.db_url, cfg.course_id, assignment, os.path.join(out_dir, "grades.csv"))
+    run.report = report.write_report(os.path.join(out_dir, "report.html"), assignment, run.results, run.problems,
+                                     run.notes, probe().describe(), run.seconds)
+    return run
+
+
+def _instructor_paths() -> list[str]:
+    """The repository's instructor material (solutions with hidden tests, course config)."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return [os.path.join(repo, d) for d in ("solutions", "grading") if os.path.isdir(os.path.join(repo, d))]
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(total: int, enabled: bool, initial_note: str = ""):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="submission", desc="grading", postfix=initial_note or None)
