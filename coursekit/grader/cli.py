@@ -1,7 +1,7 @@
 """``coursekit grade``: one command from an LMS export to grades, feedback and a report.
 
-    coursekit grade 01_neuron moodle_export.zip --course grading/
-    coursekit grade 04_convolution submissions/ canvas.zip --course grading/ --workers 2
+    coursekit grade 01_neuron moodle_export.zip                 # course: grading/ of the repository
+    coursekit grade 04_convolution submissions/ canvas.zip --course-dir /srv/course --workers 2
 
 Outputs: the nbgrader gradebook (``--db``, default the course's), ``autograded/`` and ``feedback/``
 in the course directory, and ``grades.csv`` + ``report.html`` in ``--out``
@@ -17,7 +17,11 @@ import os
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("assignment", help="assignment name, e.g. 01_neuron")
     parser.add_argument("submissions", nargs="+", help="folders and/or LMS zip exports (Moodle, Canvas)")
-    parser.add_argument("--course", default=".", help="nbgrader course directory (default: .)")
+    from coursekit.assignments.release import GRADING
+
+    # Same option and default as `coursekit release`, so the two commands meet in one course.
+    parser.add_argument("--course-dir", "--course", dest="course", default=str(GRADING),
+                        help="nbgrader course directory (default: grading/ of the repository)")
     parser.add_argument("--db", default=None, help="gradebook database URL (default: the course's, "
                         "sqlite:///<course>/gradebook.db); any URL nbgrader accepts")
     parser.add_argument("--out", default=None, help="where grades.csv and report.html go")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import warnings
 from dataclasses import dataclass
@@ -68,10 +67,12 @@ def ensure_assignment(cfg: CourseConfig, assignment: str) -> None:
         raise FileNotFoundError(
             f"assignment {assignment!r} is not in the gradebook and {cfg.source_dir}/{assignment}/ does not "
             "exist: run `coursekit release` (or nbgrader generate_assignment) first")
-    cmd = [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-           f"--CourseDirectory.root={cfg.root}", f"--CourseDirectory.db_url={cfg.db_url}",
-           f"--CourseDirectory.course_id={cfg.course_id}"]
-    proc = subprocess.run(cmd, cwd=cfg.root, capture_output=True, text=True)
+    from pathlib import Path
+
+    from coursekit.assignments.release import nbgrader
+
+    proc = nbgrader(["generate_assignment", assignment, "--force", f"--CourseDirectory.db_url={cfg.db_url}",
+                     f"--CourseDirectory.course_id={cfg.course_id}"], Path(cfg.root), solutions=Path(cfg.source_dir))
     if proc.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{proc.stdout}\n{proc.stderr}")
 
