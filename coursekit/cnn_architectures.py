@@ -20,6 +20,7 @@ importing this module does not import TensorFlow.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from numbers import Integral
 
 import numpy as np
@@ -262,10 +263,14 @@ def feature_maps(model, image, layer_names) -> dict[str, np.ndarray]:
     img = as_float_array(image, "image", ndim=(3, 4), shape_hint="(H, W, C) or (1, H, W, C)")
     if img.ndim == 4 and img.shape[0] != 1:
         raise ValueError(f"image must be one image, (H, W, C) or (1, H, W, C); got shape {img.shape}")
+    if len(model.inputs) != 1:
+        raise ValueError(f"model must have one input (an image); it has {len(model.inputs)}")
     batch = img.reshape((1,) + img.shape[-3:]).astype(np.float32)
-    probe = keras.Model(model.input, [model.get_layer(n).output for n in layer_names])
-    outputs = probe(batch, training=False)
-    if len(layer_names) == 1:
+    # model.inputs is always a list, so the probe is called with a list: calling a model
+    # built on [input] with a bare tensor makes Keras warn about the structure of inputs
+    probe = keras.Model(model.inputs, [model.get_layer(n).output for n in layer_names])
+    outputs = probe([batch], training=False)
+    if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
     return {n: np.asarray(o)[0] for n, o in zip(layer_names, outputs)}
 
@@ -378,9 +383,30 @@ def _inbound_layers(layer, layer_set):
     return parents
 
 
+def _upsampling_growth(layer):
+    """(growth pair, factor pair) of an upsampling layer, else None.
+
+    A unit of ``Conv2DTranspose`` (kernel k, stride s) sums the input units i with
+    o = s*i + t, 0 <= t < k: at most ceil(k/s) neighbouring input units, so its field is
+    r_in + (ceil(k/s) - 1) * j_in, and neighbouring output units are j_in / s pixels apart.
+    ``UpSampling2D`` (size s) copies one input unit: growth 0.
+    """
+    kind = type(layer).__name__
+    if kind == "Conv2DTranspose":
+        k, s = as_pair(layer.kernel_size, "kernel_size"), as_pair(layer.strides, "strides")
+        d = as_pair(layer.dilation_rate, "dilation_rate")
+        k_eff = [d[a] * (k[a] - 1) + 1 for a in range(2)]
+        return tuple(-(-k_eff[a] // s[a]) - 1 for a in range(2)), s
+    if kind == "UpSampling2D":
+        return (0, 0), as_pair(layer.size, "size")
+    return None
+
+
 def _window(layer):
     """(kernel pair, stride pair, dilation pair) of a conv/pool layer, else None."""
     kind = type(layer).__name__
+    if kind == "Conv2DTranspose":
+        return None  # an upsampling layer: see _upsampling_growth
     if kind in _CONV_TYPES:
         return (as_pair(layer.kernel_size, "kernel_size"), as_pair(layer.strides, "strides"),
                 as_pair(layer.dilation_rate, "dilation_rate"))
@@ -395,11 +421,20 @@ def layer_table(model) -> list[dict]:
     The receptive field (input pixels seen by one unit, per axis) is tracked through
     conv and pooling layers with the recurrence of :func:`receptive_field`; where
     branches merge (Add, Concatenate) the largest field wins.  It is reported for
-    conv/pool layers only (None elsewhere, and for nested models or global pooling).
+    conv/pool/upsampling layers only (None elsewhere, and for nested models or global pooling).
+
+    Upsampling (``Conv2DTranspose``, ``UpSampling2D``, stride s): a unit sees at most
+    ceil(k/s) neighbouring input units, so r_out = r_in + (ceil(k/s) - 1) * j_in (the
+    largest field over the units; 0 growth for k = s) and the jump becomes j_in / s.
+    After an upsampling layer the units no longer all see the same number of pixels
+    (it depends on where a unit sits relative to the s-fold grid), so one number per
+    layer is no longer exact: those layers get ``receptive_field`` None and
+    ``after_upsampling`` True (``format_layer_table`` prints "n/a").
     """
     layers = list(model.layers)
     layer_set = set(layers)
     state = {}  # layer -> ((rf_h, rf_w), (jump_h, jump_w)) or None when unknown
+    upsampled = set()  # layers downstream of an upsampling layer
     rows = []
     for layer in layers:
         kind = type(layer).__name__
@@ -414,15 +449,24 @@ def layer_table(model) -> list[dict]:
                         tuple(max(k[1][a] for k in known) for a in range(2)))
             if kind.startswith("Global") or kind in ("Flatten", "Functional", "Sequential", "Model"):
                 here = None
-        window = _window(layer)
-        if here is not None and window is not None:
+        after_up = any(p in upsampled for p in parents)
+        window, up = _window(layer), _upsampling_growth(layer)
+        if after_up:
+            here = None
+        elif here is not None and window is not None:
             (k, s, d), (rf, jump) = window, here
             steps = [_rf_step(rf[a], jump[a], k[a], s[a], d[a]) for a in range(2)]
             here = (tuple(st[0] for st in steps), tuple(st[1] for st in steps))
+        elif here is not None and up is not None:
+            (growth, factor), (rf, jump) = up, here
+            here = (tuple(rf[a] + growth[a] * jump[a] for a in range(2)),
+                    tuple(Fraction(jump[a], factor[a]) for a in range(2)))
+        if after_up or up is not None:
+            upsampled.add(layer)
         state[layer] = here
         shape = getattr(layer, "output", None)
         shape = tuple(shape.shape) if shape is not None and hasattr(shape, "shape") else None
-        show_rf = window is not None and here is not None
+        show_rf = (window is not None or up is not None) and here is not None
         rows.append({
             "name": layer.name,
             "type": kind,
@@ -430,6 +474,7 @@ def layer_table(model) -> list[dict]:
             "params": int(layer.count_params()) if layer.built else 0,
             "receptive_field": here[0] if show_rf else None,
             "jump": here[1] if show_rf else None,
+            "after_upsampling": after_up and (window is not None or up is not None),
         })
     return rows
 
@@ -440,6 +485,8 @@ def format_layer_table(rows) -> str:
     for r in rows:
         rf = r["receptive_field"]
         rf_text = "" if rf is None else f"{rf[0]}x{rf[1]}"
+        if r.get("after_upsampling"):
+            rf_text = "n/a (after upsampling)"
         shape = "" if r["output_shape"] is None else str(tuple(r["output_shape"]))
         lines.append(f"{r['name'][:21]:<22}{r['type'][:21]:<22}{shape:<22}{r['params']:>12,}  {rf_text}")
     lines.append(f"{'total':<66}{sum(r['params'] for r in rows):>12,}")

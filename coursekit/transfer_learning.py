@@ -252,7 +252,7 @@ def source_task_data(samples_per_font: int = 8, seed: int = 0):
     image (~900, handwritten) plus printed ones; glyphs: ``samples_per_font`` randomly
     distorted renderings per class and font (``GLYPH_FONTS``, matplotlib's own fonts),
     drawn with ``seed``.  Returns ``(x (N, 8, 8, 1) float32, y (N,) int64)``, shuffled;
-    N ~ 11,000 with the defaults (about 1 s).
+    N ~ 14,900 with the defaults (a few seconds).
     """
     if not isinstance(samples_per_font, int) or samples_per_font < 0:
         raise ValueError(f"samples_per_font must be an int >= 0; got {samples_per_font!r}")

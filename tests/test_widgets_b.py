@@ -188,6 +188,80 @@ def test_tiny_unet_keeps_the_image_size():
     assert model.output_shape == (None, 32, 32, 3)
 
 
+# -- coursekit.cnn_architectures: feature maps without warnings, receptive fields through upsampling -----
+
+def test_feature_maps_emits_no_warning(keras, rng):
+    import warnings
+
+    from coursekit.cnn_architectures import feature_maps
+
+    inp = keras.Input((8, 8, 1))
+    list_input = keras.Model([inp], keras.layers.Conv2D(2, 3, name="c")(inp))  # model.input is a list
+    single = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="c")])
+    image = rng.uniform(size=(8, 8, 1)).astype(np.float32)
+    for model in (list_input, single):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            maps = feature_maps(model, image, "c")
+        expected = np.asarray(model.get_layer("c")(image[None]))[0]
+        np.testing.assert_allclose(maps["c"], expected, rtol=1e-5, atol=1e-6)
+
+
+def _support_spans(tf, sub_model, size):
+    """Brute force: for every output unit (channel 0), how many input rows / columns its gradient touches.
+
+    Returns the largest span over the units, per axis.
+    """
+    x = tf.zeros((1, size, size, 1))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = sub_model(x)[0, :, :, 0]
+    jac = np.abs(np.asarray(tape.jacobian(y, x)))[:, :, 0, :, :, 0] > 0   # (H', W', size, size)
+    spans = []
+    for axis in (2, 3):
+        hit = jac.any(axis=5 - axis)                                     # (H', W', size)
+        idx = np.arange(size)
+        first = np.where(hit, idx, size).min(axis=-1)
+        last = np.where(hit, idx, -1).max(axis=-1)
+        spans.append(int((last - first + 1).max()))
+    return tuple(spans)
+
+
+@pytest.mark.parametrize("kernel", [2, 3, 4, 5])
+def test_layer_table_receptive_field_of_transposed_conv_matches_gradient_support(keras, tf, kernel):
+    from coursekit.cnn_architectures import format_layer_table, layer_table
+
+    L = keras.layers
+    ones = {"kernel_initializer": "ones", "use_bias": False}  # positive weights: no cancellation
+    inp = keras.Input((24, 24, 1))
+    x = L.Conv2D(1, 3, name="conv", **ones)(inp)
+    x = L.AveragePooling2D(2, name="pool")(x)
+    x = L.Conv2D(1, 3, padding="same", name="mid", **ones)(x)
+    x = L.Conv2DTranspose(1, kernel, strides=2, name="up", **ones)(x)
+    out = L.Conv2D(1, 3, name="after", **ones)(x)
+    model = keras.Model(inp, out)
+    rows = {r["name"]: r for r in layer_table(model)}
+    for name in ("mid", "up"):
+        sub = keras.Model(inp, model.get_layer(name).output)
+        assert rows[name]["receptive_field"] == _support_spans(tf, sub, 24), name
+    # units after the upsampling see position-dependent fields: the table does not give one number
+    assert rows["after"]["receptive_field"] is None and rows["after"]["after_upsampling"]
+    assert "n/a" in format_layer_table(list(rows.values())).splitlines()[-2]
+    if kernel == 2:   # k = s: each unit copies one input unit, the field does not grow
+        assert rows["up"]["receptive_field"] == rows["mid"]["receptive_field"]
+
+
+def test_tiny_unet_layer_table_gives_encoder_fields():
+    from coursekit.cnn_architectures import layer_table
+
+    rows = {r["name"]: r for r in layer_table(build_tiny_unet((32, 32, 1), base_filters=4, levels=2))}
+    # 3x3 convs and 2x2 pools: 3, 5 | 6 | 10, 14 | 16 | 24, 32; a 2/2 transposed conv adds nothing
+    assert [rows[n]["receptive_field"][0] for n in
+            ("enc1_a", "enc1_b", "down1", "enc2_a", "enc2_b", "down2", "bottleneck_a", "bottleneck_b", "up2")] \
+        == [3, 5, 6, 10, 14, 16, 24, 32, 32]
+    assert rows["dec1_b"]["receptive_field"] is None and rows["dec1_b"]["after_upsampling"]
+
+
 # -- the seed values in notebooks 4 and 5 -------------------------------------------------------------
 
 def _run_key_cells(name: str):

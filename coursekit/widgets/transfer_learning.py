@@ -20,21 +20,28 @@ _LABELS = {"scratch": "from scratch (random weights)", "frozen": "frozen base (f
            "fine_tuned": "frozen, then fine-tuned top layers"}
 
 
-def strategy_curves_figure(result: dict) -> Figure:
-    """Target-test accuracy per epoch of ``compare_strategies``; a line marks where fine-tuning starts."""
-    fig = Figure(figsize=style.FIGSIZE, dpi=100, layout="constrained")
+def strategy_curves_figure(result) -> Figure:
+    """Target-test accuracy per epoch of ``compare_strategies``; a line marks where fine-tuning starts.
+
+    ``result``: one result dict, or a list of them (one panel each, e.g. 3 and 10 labels per class).
+    """
+    results = [result] if isinstance(result, dict) else list(result)
+    wide = len(results) > 1
+    fig = Figure(figsize=style.FIGSIZE_WIDE if wide else style.FIGSIZE, dpi=100, layout="constrained")
     with mpl.rc_context():
         style.apply()
-        ax = fig.subplots()
-        for key in ("scratch", "frozen", "fine_tuned"):
-            ax.plot(result["epochs"], result[key], marker="o", ms=4, color=_COLOURS[key],
-                    label=f"{_LABELS[key]}: {result['final'][key]:.1%}")
-        ax.axvline(result["fine_tune_after"] + 0.5, color="0.4", ls="--", lw=1.2)
-        ax.text(result["fine_tune_after"] + 0.7, 0.05, "unfreeze top layers,\nlower learning rate",
-                fontsize=11, color="0.3")
-        ax.set(xlabel="epoch", ylabel="accuracy on the target test set", ylim=(0, 1.02),
-               title=f"{result['n_train']} labelled training images, {result['n_test']} test images")
-        ax.legend(loc="lower right", fontsize=11)
+        axes = np.atleast_1d(fig.subplots(1, len(results), sharey=True))
+        for ax, res in zip(axes, results):
+            for key in ("scratch", "frozen", "fine_tuned"):
+                ax.plot(res["epochs"], res[key], marker="o", ms=4, color=_COLOURS[key],
+                        label=f"{_LABELS[key]}: {res['final'][key]:.1%}")
+            ax.axvline(res["fine_tune_after"] + 0.5, color="0.4", ls="--", lw=1.2)
+            ax.text(res["fine_tune_after"] + 0.7, 0.05, "unfreeze top layers,\nlower learning rate",
+                    fontsize=10 if wide else 11, color="0.3")
+            ax.set(xlabel="epoch", ylim=(0, 1.02),
+                   title=f"{res['n_train']} labelled training images, {res['n_test']} test images")
+            ax.legend(loc="lower right", fontsize=9 if wide else 11)
+        axes[0].set_ylabel("accuracy on the target test set")
     return fig
 
 
@@ -59,16 +66,31 @@ def bn_pitfall_figure(result: dict) -> Figure:
     return fig
 
 
-def task_examples_figure(x_source, y_source, x_target, y_target, per_task: int = 6) -> Figure:
-    """A few source-task and target-task images with their labels."""
+def task_examples_figure(x_source, y_source, x_target, y_target, per_task: int = 6,
+                         source_names=None) -> Figure:
+    """A few source-task and target-task images with their labels.
+
+    Source images are titled ``source_names[label]`` (default: the characters of
+    ``coursekit.transfer_learning.SOURCE_CLASSES``); the source classes shown are spread over
+    the whole list (digits, Latin, Greek, symbols).  Target images are titled with ``y_target``.
+    """
+    if source_names is None:
+        from coursekit.transfer_learning import SOURCE_CLASSES as source_names
     fig = Figure(figsize=(1.4 * per_task, 3.4), dpi=100, layout="constrained")
     with mpl.rc_context():
         style.apply()
         axes = fig.subplots(2, per_task)
         for row, (x, y, name) in enumerate(((x_source, y_source, "source"), (x_target, y_target, "target"))):
-            for c in range(per_task):
-                i = int(np.flatnonzero(np.asarray(y) == np.unique(y)[c % len(np.unique(y))])[c // len(np.unique(y))])
+            y = np.asarray(y)
+            classes = np.unique(y)
+            if len(classes) >= per_task:   # spread the examples over the classes
+                picks = [(int(classes[i]), 0) for i in np.linspace(0, len(classes) - 1, per_task).round().astype(int)]
+            else:
+                picks = [(int(classes[c % len(classes)]), c // len(classes)) for c in range(per_task)]
+            for c, (label, nth) in enumerate(picks):
+                i = int(np.flatnonzero(y == label)[nth])
+                title = source_names[label] if row == 0 else str(label)
                 axes[row, c].imshow(np.asarray(x[i]).squeeze(), cmap="gray_r")
-                axes[row, c].set_title(f"{name}: {int(y[i])}", fontsize=11)
+                axes[row, c].set_title(f"{name}: {title}", fontsize=11)
                 axes[row, c].set_xticks([]); axes[row, c].set_yticks([]); axes[row, c].grid(False)
     return fig
