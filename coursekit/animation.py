@@ -10,6 +10,7 @@ network: it plays in JupyterLab, in ``nbconvert --to html`` exports and in revea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -119,10 +120,31 @@ def descent_animation(surface: tuple[np.ndarray, np.ndarray, np.ndarray], paths:
     return anim
 
 
+# matplotlib's FuncAnimation.to_jshtml() links Font Awesome 4 from a CDN for its player buttons: offline
+# the buttons are blank. PLAYER_ICONS_CSS draws the same icons with Unicode glyphs instead.
+PLAYER_ICONS_CSS = """<style>
+.anim-buttons .fa { font-style: normal; display: inline-block; min-width: 1em; }
+.fa-minus:before { content: "\\2212"; }         .fa-plus:before { content: "+"; }
+.fa-fast-backward:before { content: "\\21E4"; } .fa-fast-forward:before { content: "\\21E5"; }
+.fa-step-backward:before { content: "\\25C1"; } .fa-step-forward:before { content: "\\25B7"; }
+.fa-play:before { content: "\\25B6"; }          .fa-pause:before { content: "\\275A\\275A"; }
+.fa-flip-horizontal { transform: scaleX(-1); }
+</style>"""
+_FONT_AWESOME_LINK = re.compile(r"""<link\b[^>]*href\s*=\s*["'](?:https?:)?//[^"']*font-awesome[^"']*["'][^>]*>""",
+                                re.IGNORECASE)
+
+
+def offline_jshtml(html: str) -> str:
+    """``FuncAnimation.to_jshtml()`` output without its Font Awesome CDN link (icons drawn locally)."""
+    html, n = _FONT_AWESOME_LINK.subn("", html)
+    return PLAYER_ICONS_CSS + html if n else html
+
+
 def animation_html(anim, default_mode: str = "once"):
     """The animation as ``IPython.display.HTML`` (JavaScript player, frames embedded as PNG)."""
     import matplotlib as mpl
     from IPython.display import HTML
 
     with mpl.rc_context({"animation.embed_limit": 40.0}):
-        return HTML(anim.to_jshtml(default_mode=default_mode))
+        # offline_jshtml: the player's buttons must not depend on a CDN (lecture halls, offline decks)
+        return HTML(offline_jshtml(anim.to_jshtml(default_mode=default_mode)))

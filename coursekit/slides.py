@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from coursekit.animation import _FONT_AWESOME_LINK, PLAYER_ICONS_CSS, offline_jshtml  # noqa: F401 (re-exported)
+
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_NOTEBOOKS = REPO / "notebooks"
@@ -53,10 +55,14 @@ LOCAL_URLS = {
     "jupyter_widgets_base_url": "assets/",
 }
 
-# src/href/url() that leave the machine.  Used by `find_remote_urls` and the tests.
-_REMOTE = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//|url\(\s*["']?(?:https?:)?//|import\s+[^;]*?from\s+["'](?:https?:)?//""",
-                     re.IGNORECASE)
-
+# What would make a browser fetch from another machine.  Hyperlinks (<a href>) fetch nothing and are allowed.
+_TAG = re.compile(r"<([a-zA-Z][\w:-]*)\b([^>]*)>")
+_REMOTE_ATTR = re.compile(r"""\b(?:src|href|data|poster|srcset|xlink:href)\s*=\s*["']?((?:https?:)?//[^"'\s>]+)""",
+                          re.IGNORECASE)
+_REMOTE_CSS = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])((?:https?:)?//[^"')\s]+)""", re.IGNORECASE)
+_REMOTE_IMPORT = re.compile(r"""\bimport\s*(?:[^;'"]*?from\s*)?\(?\s*["']((?:https?:)?//[^"']+)""")
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.IGNORECASE | re.DOTALL)
+_REMOTE_STRING = re.compile(r"""["'](https?://[^"'\s]+)""")
 
 class AssetsMissing(FileNotFoundError):
     """The npm packages with reveal.js/MathJax/widget renderer are not installed."""
@@ -137,6 +143,8 @@ def export_deck(notebook, out_dir: Path = DEFAULT_OUT, execute: bool = True, tim
     exporter.reveal_transition = "none"  # projectors and screen readers both prefer no motion
     exporter.reveal_number = "c/t"
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+    body = _FONT_AWESOME_LINK.sub("", body)
+    body = body.replace("</head>", PLAYER_ICONS_CSS + "\n</head>", 1)
     remote = find_remote_urls(body)
     if remote:
         raise RuntimeError(f"{path.name}: the deck would load remote resources: {remote[:3]}")
@@ -146,8 +154,23 @@ def export_deck(notebook, out_dir: Path = DEFAULT_OUT, execute: bool = True, tim
 
 
 def find_remote_urls(html: str) -> list[str]:
-    """Every place in ``html`` where a script, stylesheet, image or module would be fetched remotely."""
-    return [html[m.start(): m.start() + 80] for m in _REMOTE.finditer(html)]
+    """Every URL in ``html`` (or a stylesheet) that a browser would fetch from another machine.
+
+    Looks at resource attributes of every tag except ``<a>`` (src, href, data, poster, srcset),
+    CSS ``url()``/``@import``, JavaScript ``import ... from``, and URL strings inside executable
+    ``<script>`` elements (``require(["https://..."])``, ``script.src = "https://..."``).
+    """
+    found = []
+    for tag in _TAG.finditer(html):
+        if tag.group(1).lower() != "a":
+            found += [m.group(1) for m in _REMOTE_ATTR.finditer(tag.group(2))]
+    found += [m.group(1) for m in _REMOTE_CSS.finditer(html)]
+    found += [m.group(1) for m in _REMOTE_IMPORT.finditer(html)]
+    for script in _SCRIPT.finditer(html):
+        kind = re.search(r"""type\s*=\s*["']?([^"'\s>]+)""", script.group(1))
+        if kind is None or kind.group(1).lower() in ("text/javascript", "module", "application/javascript"):
+            found += [m.group(1) for m in _REMOTE_STRING.finditer(script.group(2))]
+    return sorted(set(found))
 
 
 def export_all(notebooks_dir: Path = DEFAULT_NOTEBOOKS, out_dir: Path = DEFAULT_OUT, execute: bool = True,
