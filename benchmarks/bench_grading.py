@@ -41,16 +41,32 @@ MISTAKES = {
         "mse: summed": ("mean_squared_error", "def mean_squared_error(y_true, y_pred):\n"
                                               "    return np.sum((np.asarray(y_true) - np.asarray(y_pred)) ** 2)\n"),
         "dense: bias missing": ("dense_forward", "def dense_forward(x, kernel, bias, activation=None):\n"
-                                                 "    from coursekit.neuron import dense_forward as ref\n"
-                                                 "    return ref(x, kernel, np.zeros_like(bias), activation)\n"),
+                                                 "    z = np.asarray(x) @ np.asarray(kernel)  # bias forgotten\n"
+                                                 "    if activation == 'relu':\n        return np.maximum(z, 0)\n"
+                                                 "    if activation == 'sigmoid':\n        return 1 / (1 + np.exp(-z))\n"
+                                                 "    if activation == 'tanh':\n        return np.tanh(z)\n"
+                                                 "    if activation == 'softmax':\n"
+                                                 "        e = np.exp(z - z.max(-1, keepdims=True))\n"
+                                                 "        return e / e.sum(-1, keepdims=True)\n"
+                                                 "    return z\n"),
     },
     "04_convolution": {
         "conv2d: kernel flipped": ("conv2d", "def conv2d(x, kernel, bias=None, strides=1, padding='valid'):\n"
-                                             "    from coursekit.convolution import conv2d as ref\n"
-                                             "    return ref(x, np.asarray(kernel)[::-1, ::-1], bias, strides, padding)\n"),
+                                             "    k = np.asarray(kernel)[::-1, ::-1]  # flipped\n"
+                                             "    sh, sw = (strides, strides) if np.isscalar(strides) else strides\n"
+                                             "    kh, kw = k.shape[:2]\n"
+                                             "    if padding == 'same':\n"
+                                             "        H, W = x.shape[1:3]\n"
+                                             "        ph = max((-(-H // sh) - 1) * sh + kh - H, 0)\n"
+                                             "        pw = max((-(-W // sw) - 1) * sw + kw - W, 0)\n"
+                                             "        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))\n"
+                                             "    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]\n"
+                                             "    out = np.einsum('nijcab,abcf->nijf', win, k)\n"
+                                             "    return out if bias is None else out + bias\n"),
         "max_pool2d: stride ignored": ("max_pool2d", "def max_pool2d(x, pool_size=2, strides=None, padding='valid'):\n"
-                                                     "    from coursekit.convolution import max_pool2d as ref\n"
-                                                     "    return ref(x, pool_size, 1, padding)\n"),
+                                                     "    p = (pool_size, pool_size) if np.isscalar(pool_size) else tuple(pool_size)\n"
+                                                     "    win = np.lib.stride_tricks.sliding_window_view(x, p, axis=(1, 2))  # stride ignored\n"
+                                                     "    return win.max(axis=(-2, -1))\n"),
         "output length: +1 forgotten": ("conv_output_length",
                                         "def conv_output_length(input_length, kernel_size, stride=1, padding='valid'):\n"
                                         "    if padding == 'same':\n        return -(-input_length // stride)\n"

@@ -135,3 +135,40 @@ def test_not_implemented_is_zero():
         raise NotImplementedError()
     r = check("softmax", stub)
     assert r.points == 0 and "NotImplementedError" in r.diagnoses[0]
+
+
+# ----------------------------------------------------------------------------- the reference library is off limits
+
+def _wrapper_around_reference():
+    from coursekit.convolution import conv2d as reference
+
+    def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
+        return reference(x, kernel, bias, strides, padding)
+    return conv2d
+
+
+def _module_attribute_call(x, kernel, bias=None, strides=1, padding="valid"):
+    import coursekit.convolution
+    return coursekit.convolution.conv2d(x, kernel, bias, strides, padding)
+
+
+@pytest.mark.parametrize("answer", [
+    pytest.param(lambda: __import__("coursekit.convolution", fromlist=["conv2d"]).conv2d, id="imported"),
+    pytest.param(_wrapper_around_reference, id="wrapped"),
+    pytest.param(lambda: _module_attribute_call, id="module-attribute"),
+])
+def test_calling_the_reference_implementation_scores_zero(answer):
+    # The reference conv2d is correct: without this rule the answer would get full marks.
+    r = check("conv2d", answer(), hidden=True, seed=3)
+    assert r.points == 0, r.report()
+    assert any("reference implementation" in d for d in r.diagnoses), r.report()
+
+
+def test_numpy_helpers_and_coursekit_data_are_not_flagged():
+    from coursekit import data
+    from coursekit.checks.core import reference_used
+
+    def uses_data_and_numpy(z):
+        _ = data.nand_table
+        return np.maximum(z, 0)
+    assert reference_used(uses_data_and_numpy) is None

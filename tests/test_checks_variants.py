@@ -113,14 +113,21 @@ def alternatives(S, keras):
         before, odd = divmod(total, 2)
         return np.array([before, before + odd])
 
-    from coursekit import transfer_learning as tl
+    def unfreeze_by_index(base_model, num_layers):
+        # Counts the last `num_layers` non-BatchNormalization layers (the reference's reading), by index.
+        base_model.trainable = True
+        movable = [i for i, layer in enumerate(base_model.layers) if not isinstance(layer, L.BatchNormalization)]
+        top = set(movable[len(movable) - num_layers:]) if num_layers > 0 else set()
+        for i, layer in enumerate(base_model.layers):
+            layer.trainable = i in top
+
     return {
         "numerical_gradient": ng_basis, "iterate_minibatches": mb_split, "gradient_check": gc_basis,
         "conv_output_length": col_math, "same_padding": sp_divmod,
         "sigmoid": sigmoid_logaddexp, "softmax": softmax_lse, "conv2d": conv2d_einsum,
         "dense_backward": dense_backward_einsum, "build_lenet5": lenet_sequential, "residual_block": residual_nobias,
         "inception_module": inception_pool_first, "build_transfer_model": transfer_separate_softmax,
-        "extract_features": extract_predict, "unfreeze_top_layers": tl.unfreeze_top_layers,
+        "extract_features": extract_predict, "unfreeze_top_layers": unfreeze_by_index,
         "relu": lambda z: np.where(np.asarray(z) > 0, z, 0.0),
         "leaky_relu": lambda z, negative_slope=0.1: np.maximum(z, 0) + negative_slope * np.minimum(z, 0),
         "elu": lambda z, alpha=1.0: np.maximum(z, 0) + alpha * np.expm1(np.minimum(z, 0)),

@@ -140,6 +140,30 @@ def test_conv2d_parallel_blocks_match_tensorflow(tf, rng, strides, padding):
     assert dx.dtype == dk.dtype == np.float32
 
 
+@pytest.mark.parametrize("block_bytes", [1, 3000])
+def test_conv2d_small_blocks_equal_naive(rng, monkeypatch, block_bytes):
+    """Blocks of 1 or a few output lines (ragged; some next to the top or bottom
+    padding, some not), inline and on the threaded path, equal the naive loops."""
+    monkeypatch.setattr(cv, "_BLOCK_BYTES", block_bytes)
+    x = rng.standard_normal((2, 9, 7, 3))
+    kernel = rng.standard_normal((4, 3, 3, 5))
+    bias = rng.standard_normal(5)
+    for strides in (1, (2, 1), 3):
+        for padding in ("same", "valid"):
+            out = cv.conv2d(x, kernel, bias, strides, padding)
+            np.testing.assert_allclose(out, cv.conv2d_naive(x, kernel, bias, strides, padding),
+                                       **tol(np.float64))
+            dout = rng.standard_normal(out.shape)
+            for a, b in zip(cv.conv2d_backward_naive(dout, x, kernel, strides, padding),
+                            cv.conv2d_backward(dout, x, kernel, strides, padding)):
+                np.testing.assert_allclose(a, b, **tol(np.float64))
+    x32 = rng.standard_normal((8, 30, 20, 16)).astype(np.float32)  # big enough for the thread pool
+    k32 = rng.standard_normal((3, 3, 16, 32)).astype(np.float32)
+    for padding in ("same", "valid"):
+        np.testing.assert_allclose(cv.conv2d(x32, k32, None, 1, padding),
+                                   cv.conv2d_naive(x32, k32, None, 1, padding), rtol=1e-4, atol=1e-4)
+
+
 def test_naive_equals_fast(rng):
     for _ in range(40):
         dtype = DTYPES[int(rng.integers(2))]

@@ -64,6 +64,8 @@ def _hostile_answers(course, subs) -> dict[str, dict[str, str]]:
             "builtins.AssertionError = type('Never', (Exception,), {})\n"
             "def sigmoid(z):\n    return np.asarray(z, dtype=float) * 0 + 7.0  # never right\n")},
         "looper": {"relu": "while True:\n    pass\n" + sol["relu"]},
+        # The course library's own (correct) softmax, imported instead of written.
+        "borrower": {"softmax": "from coursekit.neuron import softmax\n"},
         "slowfunc": {"elu": "def elu(z, alpha=1.0):\n    while True:\n        pass\n"},
         "exiter": {"leaky_relu": "import sys\nsys.exit(3)\n" + sol["leaky_relu"]},
         "hardexit": {"softmax": "import os\nos._exit(0)\n" + sol["softmax"]},
@@ -140,7 +142,7 @@ def _lost_only(result, name):
 
 def test_batch_completes_with_every_submission(graded):
     run, by, _, _ = graded
-    assert set(by) == {"patcher", "looper", "slowfunc", "exiter", "hardexit", "segfault", "hog", "printer",
+    assert set(by) == {"patcher", "borrower", "looper", "slowfunc", "exiter", "hardexit", "segfault", "hog", "printer",
                        "reader", "writer", "wrongmath", "honest", "tamperer", "broken", "renamer"}
     assert by["honest"]["score"] == FULL1 == by["honest"]["max_score"]
 
@@ -149,6 +151,12 @@ def test_monkeypatching_the_checker_does_not_help(graded):
     _, by, _, _ = graded
     _lost_only(by["patcher"], "sigmoid")
     assert any("max abs error" in m for m in _ex(by["patcher"], "sigmoid")["messages"])
+
+
+def test_importing_the_reference_implementation_scores_zero(graded):
+    _, by, _, _ = graded
+    _lost_only(by["borrower"], "softmax")
+    assert any("reference implementation" in d for d in _ex(by["borrower"], "softmax")["diagnoses"])
 
 
 def test_wrong_math_is_diagnosed(graded):
@@ -273,10 +281,19 @@ def test_protections_active_here():
 def test_convolution_wrong_answers_lose_points(course, tmp_path, keras):
     nbname = demo.notebook_names(str(course), A4)[0]
     subs = tmp_path / "subs"
-    flipped = ("import numpy as np\n"
-               "from coursekit.convolution import conv2d as _conv\n"
+    flipped = ("import numpy as np\n"  # right in every respect but the flipped kernel
                "def conv2d(x, kernel, bias=None, strides=1, padding='valid'):\n"
-               "    return _conv(x, np.asarray(kernel)[::-1, ::-1], bias, strides, padding)\n")
+               "    k = np.asarray(kernel)[::-1, ::-1]\n"
+               "    sh, sw = (strides, strides) if np.isscalar(strides) else strides\n"
+               "    kh, kw = k.shape[:2]\n"
+               "    if padding == 'same':\n"
+               "        H, W = x.shape[1:3]\n"
+               "        ph = max((-(-H // sh) - 1) * sh + kh - H, 0)\n"
+               "        pw = max((-(-W // sw) - 1) * sw + kw - W, 0)\n"
+               "        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))\n"
+               "    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]\n"
+               "    out = np.einsum('nijcab,abcf->nijf', win, k)\n"
+               "    return out if bias is None else out + bias\n")
     _write(demo.student_notebook(str(course), A4, {"conv2d": flipped}), subs / "flipper" / f"{nbname}.ipynb")
     _write(demo.student_notebook(str(course), A4), subs / "good" / f"{nbname}.ipynb")
     run = pipeline.grade_assignment(str(course), A4, [str(subs)], workers=0, limits=LIMITS, progress=False)

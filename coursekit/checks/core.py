@@ -15,6 +15,7 @@ never calls student code and only reads plain data (see :mod:`.storage`).
 from __future__ import annotations
 
 import copy
+import inspect
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -161,6 +162,60 @@ def _same(a: Any, b: Any, rtol: float) -> bool:
     return True  # numbers, strings, specs: immutable or not checked
 
 
+# The course's own reference implementations: an answer must not call them (the exercise is to write
+# the NumPy yourself). coursekit.data and plain Keras stay allowed.
+REFERENCE_MODULES = ("coursekit.neuron", "coursekit.gradient_descent", "coursekit.backprop",
+                     "coursekit.convolution", "coursekit.cnn_architectures", "coursekit.transfer_learning")
+REFERENCE_USED = "ReferenceImplementationUsed"
+
+
+def reference_used(func: Callable) -> str | None:
+    """The reference function or module ``func`` calls, e.g. ``"coursekit.convolution.conv2d"``, or None.
+
+    Looks at ``func`` itself, the names its code (and nested code) reads from its globals, and its
+    closure. A deterrent with a clear message, not a proof: obfuscated imports are not followed.
+    """
+    def is_reference(obj) -> str | None:
+        module = getattr(obj, "__name__", "") if inspect.ismodule(obj) else getattr(obj, "__module__", "") or ""
+        if any(module == m or module.startswith(m + ".") for m in REFERENCE_MODULES):
+            return module if inspect.ismodule(obj) else f"{module}.{getattr(obj, '__name__', '?')}"
+        return None
+
+    if (hit := is_reference(func)) is not None:
+        return hit
+    code, names = getattr(func, "__code__", None), set()
+    stack = [code] if code is not None else []
+    while stack:
+        c = stack.pop()
+        names |= set(c.co_names)
+        stack += [k for k in c.co_consts if inspect.iscode(k)]
+    # `import coursekit.convolution` / `from coursekit import convolution` inside the function itself
+    for n in names:
+        if any(n == m or n.startswith(m + ".") for m in REFERENCE_MODULES):
+            return n
+    if "coursekit" in names and (topic := next((m for m in REFERENCE_MODULES if m.split(".")[1] in names), None)):
+        return topic
+    scope = getattr(func, "__globals__", {})
+    values = [scope[n] for n in names if n in scope]
+    values += [cell.cell_contents for cell in (getattr(func, "__closure__", None) or ()) if _filled(cell)]
+    for value in values:
+        if (hit := is_reference(value)) is not None:
+            return hit
+        if inspect.ismodule(value) and value.__name__ == "coursekit":  # coursekit.convolution.conv2d(...)
+            topic = next((m for m in REFERENCE_MODULES if m.split(".")[1] in names), None)
+            if topic:
+                return topic
+    return None
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # an empty closure cell
+        return False
+    return True
+
+
 def run_cases(func: Callable, cases: list[Case], name: str | None = None) -> list[Outcome]:
     """Run ``func`` on a deep copy of each case and record what happened (student side).
 
@@ -171,6 +226,11 @@ def run_cases(func: Callable, cases: list[Case], name: str | None = None) -> lis
     from . import EXERCISES  # the registry imports this module
 
     exercise = EXERCISES.get(name) if name else None
+    used = reference_used(func)
+    if used is not None:
+        why = (f"{REFERENCE_USED}: the answer calls {used}, the course's reference implementation; "
+               "the exercise is to write it yourself with NumPy")
+        return [Outcome(case.label, error=why) for case in cases]
     outcomes = []
     for case in cases:
         args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
@@ -300,6 +360,8 @@ def grade_outcomes(name: str, cases: list[Case], outcomes: list[Outcome]) -> Res
             continue
         if outcome.error is not None:
             messages.append(f"case '{case.label}': raised {outcome.error}")
+            if outcome.error.startswith(REFERENCE_USED):
+                diagnoses.append("calls the course's reference implementation (coursekit.<topic>): write it in NumPy")
             if "NotImplementedError" in outcome.error:
                 diagnoses.append("the answer cell still raises NotImplementedError: replace it with your code")
             continue

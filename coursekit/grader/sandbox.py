@@ -199,6 +199,7 @@ def run_child(argv: list[str], workdir: str, env: dict[str, str], limits: Limits
         "mount": protections.namespaces,
         "hide": [os.path.abspath(p) for p in hide],
         "expose": _needed_behind_closed_dirs(),
+        "keep": _code_under_private_tmp(),
         "uid": protections.uid,
         "gid": protections.gid,
         "limits": {"as": limits.memory_bytes, "cpu": limits.cpu_seconds, "fsize": limits.file_bytes,
@@ -293,6 +294,18 @@ def _needed_behind_closed_dirs() -> list[tuple[str, str]]:
     return out
 
 
+def _code_under_private_tmp() -> list[str]:
+    """The interpreter, the venv and the coursekit package, where they live under /tmp or /var/tmp.
+
+    A clone of the course in /tmp (as CI may make) would vanish under the child's private /tmp:
+    these directories are bound back into it, read-only, at the same paths.
+    """
+    import coursekit
+
+    code = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, os.path.dirname(coursekit.__file__))}
+    return sorted(p for p in code if any(p == t or p.startswith(t + os.sep) for t in PRIVATE_TMP))
+
+
 def _parse_event(line: bytes) -> tuple[str, str, str, str] | None:
     parts = line.decode("utf-8", "replace").split(" ", 3)
     if len(parts) < 3 or parts[0] not in ("B", "E") or parts[1] not in ("cell", "exercise"):
@@ -339,10 +352,16 @@ def _boot() -> None:
             mount(f"/proc/self/fd/{pfd}", path, None, _MS_BIND | _MS_REC)
             mount(None, path, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
             os.close(pfd)
+        kept = [(p, os.open(p, os.O_PATH | os.O_DIRECTORY)) for p in spec["keep"]]
         for path in PRIVATE_TMP:
             if os.path.isdir(path):
                 mount("tmpfs", path, "tmpfs", _MS_NOSUID | _MS_NODEV,
                       f"mode=1777,size={spec['limits']['tmpfs']}")
+        for path, pfd in kept:  # code that lived under /tmp: back in, read-only
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            mount(f"/proc/self/fd/{pfd}", path, None, _MS_BIND | _MS_REC)
+            mount(None, path, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
+            os.close(pfd)
         os.mkdir(WORK_MOUNT, 0o755)
         mount(f"/proc/self/fd/{fd}", WORK_MOUNT, None, _MS_BIND)
         os.close(fd)
