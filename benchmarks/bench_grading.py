@@ -27,61 +27,8 @@ from coursekit._keras import quiet_tensorflow_env
 
 quiet_tensorflow_env()
 
-MISTAKES = {
-    "01_neuron": {
-        "sigmoid: sign flipped": ("sigmoid", "def sigmoid(z):\n    return 1 / (1 + np.exp(z))\n"),
-        "sigmoid: overflows": ("sigmoid", "def sigmoid(z):\n    return 1 / (1 + np.exp(-np.asarray(z)))\n"),
-        "softmax: not stabilised": ("softmax", "def softmax(z, axis=-1):\n    e = np.exp(z)\n"
-                                               "    return e / e.sum(axis=axis, keepdims=True)\n"),
-        "softmax: axis ignored": ("softmax", "def softmax(z, axis=-1):\n    z = np.asarray(z)\n"
-                                             "    e = np.exp(z - z.max(axis=-1, keepdims=True))\n"
-                                             "    return e / e.sum(axis=-1, keepdims=True)\n"),
-        "elu: -1 forgotten": ("elu", "def elu(z, alpha=1.0):\n    z = np.asarray(z)\n"
-                                     "    return np.where(z > 0, z, alpha * np.exp(np.minimum(z, 0)))\n"),
-        "mse: summed": ("mean_squared_error", "def mean_squared_error(y_true, y_pred):\n"
-                                              "    return np.sum((np.asarray(y_true) - np.asarray(y_pred)) ** 2)\n"),
-        "dense: bias missing": ("dense_forward", "def dense_forward(x, kernel, bias, activation=None):\n"
-                                                 "    z = np.asarray(x) @ np.asarray(kernel)  # bias forgotten\n"
-                                                 "    if activation == 'relu':\n        return np.maximum(z, 0)\n"
-                                                 "    if activation == 'sigmoid':\n        return 1 / (1 + np.exp(-z))\n"
-                                                 "    if activation == 'tanh':\n        return np.tanh(z)\n"
-                                                 "    if activation == 'softmax':\n"
-                                                 "        e = np.exp(z - z.max(-1, keepdims=True))\n"
-                                                 "        return e / e.sum(-1, keepdims=True)\n"
-                                                 "    return z\n"),
-    },
-    "04_convolution": {
-        "conv2d: kernel flipped": ("conv2d", "def conv2d(x, kernel, bias=None, strides=1, padding='valid'):\n"
-                                             "    k = np.asarray(kernel)[::-1, ::-1]  # flipped\n"
-                                             "    sh, sw = (strides, strides) if np.isscalar(strides) else strides\n"
-                                             "    kh, kw = k.shape[:2]\n"
-                                             "    if padding == 'same':\n"
-                                             "        H, W = x.shape[1:3]\n"
-                                             "        ph = max((-(-H // sh) - 1) * sh + kh - H, 0)\n"
-                                             "        pw = max((-(-W // sw) - 1) * sw + kw - W, 0)\n"
-                                             "        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))\n"
-                                             "    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]\n"
-                                             "    out = np.einsum('nijcab,abcf->nijf', win, k)\n"
-                                             "    return out if bias is None else out + bias\n"),
-        "max_pool2d: stride ignored": ("max_pool2d", "def max_pool2d(x, pool_size=2, strides=None, padding='valid'):\n"
-                                                     "    p = (pool_size, pool_size) if np.isscalar(pool_size) else tuple(pool_size)\n"
-                                                     "    win = np.lib.stride_tricks.sliding_window_view(x, p, axis=(1, 2))  # stride ignored\n"
-                                                     "    return win.max(axis=(-2, -1))\n"),
-        "output length: +1 forgotten": ("conv_output_length",
-                                        "def conv_output_length(input_length, kernel_size, stride=1, padding='valid'):\n"
-                                        "    if padding == 'same':\n        return -(-input_length // stride)\n"
-                                        "    return (input_length - kernel_size) // stride\n"),
-        "param count: bias forgotten": ("conv2d_param_count",
-                                        "def conv2d_param_count(kernel_size, in_channels, filters, use_bias=True):\n"
-                                        "    kh, kw = (kernel_size, kernel_size) if np.isscalar(kernel_size) else kernel_size\n"
-                                        "    return kh * kw * in_channels * filters\n"),
-        "same padding: extra row on top": ("same_padding",
-                                           "def same_padding(input_length, kernel_size, stride=1):\n"
-                                           "    out = -(-input_length // stride)\n"
-                                           "    total = max((out - 1) * stride + kernel_size - input_length, 0)\n"
-                                           "    return total - total // 2, total // 2\n"),
-    },
-}
+from coursekit.grader.demo import MISTAKES  # noqa: E402 (after the quiet TF environment)
+
 ASSIGNMENTS = list(MISTAKES)
 
 

@@ -281,19 +281,7 @@ def test_protections_active_here():
 def test_convolution_wrong_answers_lose_points(course, tmp_path, keras):
     nbname = demo.notebook_names(str(course), A4)[0]
     subs = tmp_path / "subs"
-    flipped = ("import numpy as np\n"  # right in every respect but the flipped kernel
-               "def conv2d(x, kernel, bias=None, strides=1, padding='valid'):\n"
-               "    k = np.asarray(kernel)[::-1, ::-1]\n"
-               "    sh, sw = (strides, strides) if np.isscalar(strides) else strides\n"
-               "    kh, kw = k.shape[:2]\n"
-               "    if padding == 'same':\n"
-               "        H, W = x.shape[1:3]\n"
-               "        ph = max((-(-H // sh) - 1) * sh + kh - H, 0)\n"
-               "        pw = max((-(-W // sw) - 1) * sw + kw - W, 0)\n"
-               "        x = np.pad(x, ((0, 0), (ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2), (0, 0)))\n"
-               "    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]\n"
-               "    out = np.einsum('nijcab,abcf->nijf', win, k)\n"
-               "    return out if bias is None else out + bias\n")
+    flipped = "import numpy as np\n" + demo.MISTAKES[A4]["conv2d: kernel flipped"][1]
     _write(demo.student_notebook(str(course), A4, {"conv2d": flipped}), subs / "flipper" / f"{nbname}.ipynb")
     _write(demo.student_notebook(str(course), A4), subs / "good" / f"{nbname}.ipynb")
     run = pipeline.grade_assignment(str(course), A4, [str(subs)], workers=0, limits=LIMITS, progress=False)

@@ -18,11 +18,7 @@ from coursekit.grader import demo
 
 A4 = "04_convolution"
 FULL4 = sum(EXERCISES[n].points for n in ASSIGNMENTS[A4])
-WRONG_POOL = ("import numpy as np\n"
-              "def max_pool2d(x, pool_size=2, strides=None, padding='valid'):\n"
-              "    p = (pool_size, pool_size) if np.isscalar(pool_size) else tuple(pool_size)\n"
-              "    win = np.lib.stride_tricks.sliding_window_view(x, p, axis=(1, 2))  # stride ignored\n"
-              "    return win.max(axis=(-2, -1))\n")
+WRONG_POOL = "import numpy as np\n" + demo.MISTAKES[A4]["max_pool2d: stride ignored"][1]
 MOODLE = {  # archive path -> (student id we expect, wrong answers)
     "Jane Doe_12345_assignsubmission_file_/{nb}.ipynb": ("jane_doe_12345", {}),
     "Rémi Müller_12346_assignsubmission_file_/{nb}.ipynb": ("remi_muller_12346", {"max_pool2d": WRONG_POOL}),
