@@ -475,16 +475,7 @@ def max_pool2d_naive(x, pool_size=2, strides=None, padding="valid"):
     x: (N, H, W, C) -> (N, OH, OW, C); strides default to ``pool_size``.  With
     ``"same"`` the window is clipped to the image (padding never wins a max).
     """
-    x, (ph, pw), (sh, sw), padding = _check_pool_args(x, pool_size, strides, padding)
-    (top, _), (left, _) = _pads(x.shape[1:3], (ph, pw), (sh, sw), padding)
-    oh, ow = _output_hw(x.shape, (ph, pw), (sh, sw), padding)
-    out = np.empty((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
-    for i in range(oh):
-        r0, r1 = _clipped_window(i, sh, top, ph, x.shape[1])
-        for j in range(ow):
-            c0, c1 = _clipped_window(j, sw, left, pw, x.shape[2])
-            out[:, i, j, :] = x[:, r0:r1, c0:c1, :].max(axis=(1, 2))
-    return out
+    return _pool2d_naive(x, pool_size, strides, padding, np.max)
 
 
 def average_pool2d_naive(x, pool_size=2, strides=None, padding="valid"):
@@ -494,6 +485,11 @@ def average_pool2d_naive(x, pool_size=2, strides=None, padding="valid"):
     (Keras's ``AveragePooling2D``): a corner window of 2x2 real cells divides by 4,
     not by the pool's area.
     """
+    return _pool2d_naive(x, pool_size, strides, padding, np.mean)
+
+
+def _pool2d_naive(x, pool_size, strides, padding, reduce):
+    """The loop both naive poolings share: ``out[n, i, j, c] = reduce(window of cell (i, j))``."""
     x, (ph, pw), (sh, sw), padding = _check_pool_args(x, pool_size, strides, padding)
     (top, _), (left, _) = _pads(x.shape[1:3], (ph, pw), (sh, sw), padding)
     oh, ow = _output_hw(x.shape, (ph, pw), (sh, sw), padding)
@@ -502,7 +498,7 @@ def average_pool2d_naive(x, pool_size=2, strides=None, padding="valid"):
         r0, r1 = _clipped_window(i, sh, top, ph, x.shape[1])
         for j in range(ow):
             c0, c1 = _clipped_window(j, sw, left, pw, x.shape[2])
-            out[:, i, j, :] = x[:, r0:r1, c0:c1, :].mean(axis=(1, 2))
+            out[:, i, j, :] = reduce(x[:, r0:r1, c0:c1, :], axis=(1, 2))
     return out
 
 
