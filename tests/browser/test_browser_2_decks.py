@@ -75,7 +75,8 @@ def test_offline_deck_steps_through_every_slide(path, lab_root, decks_dir, brows
         # what the lecture needs offline: typeset math, widgets from saved state, playing animations, notes
         if re.search(r"\$[^$]+\$", html):
             assert page.locator(".MathJax_CHTML, .MathJax").count() > 0, "MathJax typeset nothing"
-        if 'type="application/vnd.jupyter.widget-view+json"' in html:   # widgets shown from saved state
+        # widgets shown from saved state (a <script> per view; the renderer's own JS names the type too)
+        if re.search(r'<script type="application/vnd\.jupyter\.widget-view\+json">', html):
             page.wait_for_selector(".jupyter-widgets, .widget-slider, .widget-output", state="attached",
                                    timeout=30_000)
         if "<div class=\"animation\">" in html:   # a to_jshtml player
