@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from coursekit import convolution as cv  # noqa: E402
-from coursekit._keras import import_keras, import_tensorflow  # noqa: E402
+from coursekit.keras_setup import import_keras, import_tensorflow  # noqa: E402
 
 CONFIGS = [  # (batch, size, in_channels, filters)
     (32, 28, 16, 32),

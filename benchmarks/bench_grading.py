@@ -23,7 +23,7 @@ import time
 
 import nbformat
 
-from coursekit._keras import quiet_tensorflow_env
+from coursekit.keras_setup import quiet_tensorflow_env
 
 quiet_tensorflow_env()
 

@@ -14,7 +14,7 @@ averages, backward), the seed's table of pretrained networks recomputed from
 ``keras.applications``, a layer-by-layer summary with receptive fields, the
 original (two-group) AlexNet, a small CNN for the 8x8 digits, and feature maps.
 
-Keras is imported inside the functions (``coursekit._keras.import_keras``), so
+Keras is imported inside the functions (``coursekit.keras_setup.import_keras``), so
 importing this module does not import TensorFlow.
 """
 
@@ -25,7 +25,7 @@ from numbers import Integral
 
 import numpy as np
 
-from coursekit._keras import import_keras
+from coursekit.keras_setup import import_keras
 from coursekit._validation import as_float_array, as_pair
 
 __all__ = [

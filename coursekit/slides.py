@@ -109,7 +109,7 @@ def execute_notebook(path: Path, timeout: int = 300):
     import nbformat
     from nbclient import NotebookClient
 
-    from coursekit._keras import quiet_tensorflow_env
+    from coursekit.keras_setup import quiet_tensorflow_env
 
     quiet_tensorflow_env()
     nb = nbformat.read(path, as_version=4)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coursekit._keras import import_keras
+from coursekit.keras_setup import import_keras
 from coursekit._validation import as_float_array
 
 __all__ = [

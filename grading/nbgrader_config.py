@@ -21,7 +21,7 @@ c.CourseDirectory.source_directory = SOLUTIONS
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Belt and braces: coursekit imports TensorFlow quietly (coursekit._keras), but any
+# Belt and braces: coursekit imports TensorFlow quietly (coursekit.keras_setup), but any
 # TensorFlow/absl log line on stderr would make nbgrader score a correct test cell 0.
 c.IgnorePattern.pattern = (r"(^|\n)(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWE] |[IWE]0000 |"
                            r"WARNING: All log messages before absl|.*oneDNN custom operations|"

@@ -86,7 +86,7 @@ from coursekit.data import photo, digits_8x8
 from coursekit.widgets.convolution import (
     SEED_IMAGE, SEED_KERNELS, KernelSlideWidget, PoolingShiftWidget, format_multiply_add,
     multiply_add_terms, matrix_equation_figure, kernel_gallery_figure, translation_invariance)
-from coursekit._keras import import_keras
+from coursekit.keras_setup import import_keras
 
 keras = import_keras()   # used only to check our numbers against Keras
 """, tags=(SETUP_TAG,)))
@@ -489,7 +489,7 @@ from coursekit.data import digits_8x8
 from coursekit.widgets.cnn_architectures import (
     ReceptiveFieldWidget, skip_gradient_norms, gradient_norms_figure, build_tiny_unet,
     feature_maps_figure, history_figure, pretrained_table_markdown, batch_norm_figure)
-from coursekit._keras import import_keras
+from coursekit.keras_setup import import_keras
 
 keras = import_keras()
 keras.utils.set_random_seed(0)
@@ -834,7 +834,7 @@ not to beat the frozen base reliably; the printed numbers are what to quote.
 from coursekit import transfer_learning as tl
 from coursekit import cnn_architectures as arch
 from coursekit.widgets.transfer_learning import strategy_curves_figure, bn_pitfall_figure, task_examples_figure
-from coursekit._keras import import_keras
+from coursekit.keras_setup import import_keras
 
 keras = import_keras()
 """, tags=(SETUP_TAG,)))

@@ -29,7 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from coursekit._keras import import_keras  # noqa: E402
+from coursekit.keras_setup import import_keras  # noqa: E402
 from coursekit.transfer_learning import (  # noqa: E402
     SHIPPED_BASE_PATH,
     SOURCE_CLASSES,

@@ -33,7 +33,7 @@ TITLES = {
 
 SETUP = {
     "default": "import numpy as np\n\nfrom coursekit.checks import self_check",
-    "keras": ("import numpy as np\n\nfrom coursekit._keras import import_keras\nfrom coursekit.checks import self_check\n\n"
+    "keras": ("import numpy as np\n\nfrom coursekit.keras_setup import import_keras\nfrom coursekit.checks import self_check\n\n"
               "keras = import_keras()  # Keras 3 on TensorFlow, imported without log noise"),
 }
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coursekit._keras import quiet_tensorflow_env
+from coursekit.keras_setup import quiet_tensorflow_env
 
 quiet_tensorflow_env()
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -25,14 +25,14 @@ def repo() -> Path:
 
 @pytest.fixture(scope="session")
 def keras():
-    from coursekit._keras import import_keras
+    from coursekit.keras_setup import import_keras
 
     return import_keras()
 
 
 @pytest.fixture(scope="session")
 def tf():
-    from coursekit._keras import import_tensorflow
+    from coursekit.keras_setup import import_tensorflow
 
     return import_tensorflow()
 

@@ -42,7 +42,7 @@ def prepare_course_dir(course_dir: Path, solutions: Path = SOLUTIONS) -> Path:
 
 def nbgrader(args: list[str], course_dir: Path, solutions: Path = SOLUTIONS, **kwargs) -> subprocess.CompletedProcess:
     """Run an nbgrader subcommand in ``course_dir`` (quiet TensorFlow in any kernel it starts)."""
-    from coursekit._keras import QUIET_TF_ENV
+    from coursekit.keras_setup import QUIET_TF_ENV
 
     env = {**os.environ, **QUIET_TF_ENV, "COURSEKIT_SOLUTIONS": str(Path(solutions).resolve())}
     # nbgrader runs `alembic` (gradebook migrations) from PATH: put this interpreter's bin first.

@@ -12,13 +12,13 @@ def C(label: str, *args, **kwargs) -> Case:
 
 
 def keras():
-    from coursekit._keras import import_keras
+    from coursekit.keras_setup import import_keras
 
     return import_keras()
 
 
 def tf():
-    from coursekit._keras import import_tensorflow
+    from coursekit.keras_setup import import_tensorflow
 
     return import_tensorflow()
 

@@ -119,7 +119,7 @@ def make_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _warm_worker() -> None:
-    from coursekit._keras import import_keras
+    from coursekit.keras_setup import import_keras
 
     import_keras()
 

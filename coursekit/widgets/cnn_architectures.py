@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from coursekit import cnn_architectures as arch
 from coursekit import style
-from coursekit._keras import import_keras
+from coursekit.keras_setup import import_keras
 from coursekit.widgets._base import FigureWidget, int_slider
 
 __all__ = [

@@ -102,7 +102,7 @@ def course_dir(lab_root) -> Path:
 
 @pytest.fixture(scope="session")
 def lab(lab_root, course_dir, artifacts):
-    from coursekit._keras import QUIET_TF_ENV
+    from coursekit.keras_setup import QUIET_TF_ENV
 
     private = lab_root.parent / (lab_root.name + "-jupyter")
     settings = private / "settings"
