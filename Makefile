@@ -1,20 +1,27 @@
-# The two commands of README.md.  Everything else is an implementation detail.
-.PHONY: course test decks release clean-notebooks
+# The commands of README.md.  Everything else is an implementation detail.
+.PHONY: course test test-fast decks release clean-notebooks
 
-export TF_CPP_MIN_LOG_LEVEL := 3
-export TF_ENABLE_ONEDNN_OPTS := 0
-export KERAS_BACKEND := tensorflow
+# Quiet TensorFlow (coursekit.keras_setup.QUIET_TF_ENV), for processes that may import it directly.
+QUIET_TF = env $$(.venv/bin/python -m coursekit.keras_setup --env)
+# One BLAS thread per test worker: two workers on two cores, no oversubscription.
+PYTEST = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 .venv/bin/python -m pytest -n 2 --dist loadgroup
 
 ## make course: install everything and open JupyterLab on the lecture notebooks
 course:
 	bash scripts/setup.sh
-	.venv/bin/jupyter lab notebooks/
+	$(QUIET_TF) .venv/bin/jupyter lab notebooks/
 
-## make test: install what the tests need and run the whole test suite
+## make test: install what the tests need, lint, and run the whole test suite (what CI runs)
 test:
 	bash scripts/setup.sh --test
-	# one BLAS thread per test worker: two workers on two cores, no oversubscription
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 .venv/bin/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	.venv/bin/ruff check .
+	$(PYTEST) $(PYTEST_ARGS)
+
+## make test-fast: lint and the tests not marked slow or browser (under two minutes)
+test-fast:
+	bash scripts/setup.sh --test
+	.venv/bin/ruff check .
+	$(PYTEST) -m "not slow and not browser" $(PYTEST_ARGS)
 
 ## make decks: export every lecture as an offline reveal.js deck into decks/
 decks:

@@ -27,14 +27,15 @@ from coursekit.keras_setup import quiet_tensorflow_env
 
 quiet_tensorflow_env()
 
-from coursekit.grader.demo import MISTAKES  # noqa: E402 (after the quiet TF environment)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
+from support import demo_course as demo  # noqa: E402 (after the quiet TF environment; in the checkout's tests/)
+from support.demo_course import MISTAKES  # noqa: E402
 
 ASSIGNMENTS = list(MISTAKES)
 
 
 def make_submissions(course: str, students: int, seed: int) -> dict:
     """{assignment: {student: (notebook, [mistake names])}} written under <course>/../submissions."""
-    from coursekit.grader import demo
 
     rng = random.Random(seed)
     out = {}
@@ -84,7 +85,7 @@ def main() -> int:
     ap.add_argument("--keep", default=None, help="work in this folder and keep it")
     args = ap.parse_args()
 
-    from coursekit.grader import demo, pipeline
+    from coursekit.grader import pipeline
 
     root = args.keep or tempfile.mkdtemp(prefix="bench_grading_")
     stock, ours = os.path.join(root, "stock"), os.path.join(root, "pipeline")
@@ -129,7 +130,8 @@ def main() -> int:
                 x, y = cs.get(cell), co.get(cell)
                 if x is None or y is None or abs(x - y) > 1e-6:
                     differ += 1
-                    print(f"  {a} {student} {cell}: stock {x} vs pipeline {y}   (mistakes: {', '.join(mistakes) or 'none'})")
+                    print(f"  {a} {student} {cell}: stock {x} vs pipeline {y}   "
+                          f"(mistakes: {', '.join(mistakes) or 'none'})")
     total = sum(len(v) for v in subs.values())
     print(f"{differ} grade cells differ across {total} submissions")
     if not args.keep:

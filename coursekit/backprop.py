@@ -1,10 +1,11 @@
 """Lecture 3: backpropagation, in NumPy, checked against ``tf.GradientTape``.
 
-Every backward function sits beside the forward it differentiates (CS231n's
-``layers.py`` style).  The forward activations live in :mod:`coursekit.neuron`;
-this module holds their derivatives and everything that chains them.
+Every activation sits beside its derivative in :mod:`coursekit.neuron` (one
+table, ``ACTIVATIONS``), and so do ``dense_forward`` and ``dense_backward``
+(re-exported here).  This module chains them: ``*_backward(dout, z) = dout * f'(z)``,
+the losses' gradients, the MLP, regularisation and the lecture's MATLAB programs.
 
-Notation (seed 004, Nielsen's BP1-BP4).  Layer ``l`` computes
+Notation (Nielsen's BP1-BP4, as in the Bologna lesson notes).  Layer ``l`` computes
 ``z^l = a^{l-1} W^l + b^l`` and ``a^l = f(z^l)``; ``delta^l = dE/dz^l``.  With
 a batch of row vectors (Keras's layout: ``a`` is ``(batch, features)``, a kernel
 is ``(in_features, units)``) the four equations read::
@@ -15,7 +16,7 @@ is ``(in_features, units)``) the four equations read::
     BP4  dE/dW^l = a^{l-1}.T @ delta^l
 
 The lecture's column-vector form ``delta^l = (W^{l+1})^T delta^{l+1} * f'(z^l)``
-is the same thing transposed; :func:`deep_learning` (the seed's MATLAB port)
+is the same thing transposed; :func:`deep_learning` (the port of Salvatore's MATLAB program)
 keeps the column-vector form.
 
 Dtypes: the contract functions compute in the inputs' floating dtype (float32 in,
@@ -25,25 +26,27 @@ modified.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
-from coursekit._validation import as_float_array, check_same_shape
 from coursekit.gradient_descent import iterate_minibatches, numerical_gradient
-from coursekit.neuron import elu, relu, sigmoid, softmax, tanh
+from coursekit.neuron import ACTIVATIONS, dense_backward, dense_forward, relu, sigmoid, softmax
+from coursekit.validation import as_float_array, check_option, check_same_shape, check_scalar
 
 Params = list[tuple[np.ndarray, np.ndarray]]
 
 __all__ = [
     "sigmoid_backward", "tanh_backward", "relu_backward", "leaky_relu_backward", "elu_backward",
-    "dense_backward", "softmax_cross_entropy", "softmax_cross_entropy_backward", "mse_backward",
+    "dense_forward", "dense_backward", "softmax_cross_entropy", "softmax_cross_entropy_backward", "mse_backward",
     "init_mlp", "mlp_forward", "mlp_backward", "layer_gradient_norms",
     "l1_l2_penalty", "l1_l2_penalty_backward", "dropout_forward", "dropout_backward",
     "train_mlp", "gradient_check",
     "sigmoid_neuron_cost", "sigmoid_neuron_gradients",
     "SGD_INPUT", "SGD_CORRECT_OUTPUT", "sgd_method", "training_sgd_method",
     "deep_learning", "deep_learning_predict", "training_network",
+    # lecture demonstrations
+    "neuron_graph_values", "vanishing_data", "REGULARIZATION_SETTINGS", "moons", "regularization_runs",
 ]
 
 
@@ -57,115 +60,55 @@ def _float_pair(a, b, name_a: str, name_b: str) -> tuple[np.ndarray, np.ndarray,
 
 
 # --------------------------------------------------------------------------------------
-# Activations: forward in coursekit.neuron, backward here.  Each takes the upstream
-# gradient ``dout`` and the PRE-activation ``z`` (what the forward pass cached) and
-# returns ``dout * f'(z)``, the elementwise (Hadamard) factor of BP1/BP2.
+# Activations.  Each forward f and its derivative f' sit side by side in coursekit.neuron
+# (the table ACTIVATIONS); the backward passes below all apply the same chain rule: take
+# the upstream gradient ``dout`` and the PRE-activation ``z`` (what the forward pass
+# cached) and return ``dout * f'(z)``, the elementwise (Hadamard) factor of BP1/BP2.
 # --------------------------------------------------------------------------------------
 
-def sigmoid_backward(dout, z) -> np.ndarray:
-    """Gradient through the sigmoid.  ``dout``, ``z``: any shape, the same; returns that shape.
+def _through(activation: str, dout, z, **params) -> np.ndarray:
+    """``dout * f'(z)`` for ``f = ACTIVATIONS[activation]``, in the inputs' common float dtype."""
+    dout, z, dtype = _float_pair(dout, z, "dout", "z")
+    _, derivative = ACTIVATIONS[activation]
+    return dout * derivative(z, **params).astype(dtype, copy=False)
 
-    ``sigma'(z) = sigma(z) * (1 - sigma(z))`` -- at most 0.25, which is why deep sigmoid
-    nets' early layers learn slowly (vanishing gradients).
+
+def sigmoid_backward(dout, z) -> np.ndarray:
+    """``dout * sigmoid'(z)``, ``sigmoid'(z) = s (1 - s)``.  ``dout``, ``z``: same shape.
+
+    At most 0.25: why deep sigmoid nets' early layers learn slowly (vanishing gradients).
     """
-    dout, z, _ = _float_pair(dout, z, "dout", "z")
-    s = sigmoid(z)
-    return dout * s * (1 - s)
+    return _through("sigmoid", dout, z)
 
 
 def tanh_backward(dout, z) -> np.ndarray:
-    """Gradient through tanh.  ``dout``, ``z``: same shape.  ``tanh'(z) = 1 - tanh(z)**2``."""
-    dout, z, _ = _float_pair(dout, z, "dout", "z")
-    t = tanh(z)
-    return dout * (1 - t * t)
+    """``dout * (1 - tanh(z)**2)``.  ``dout``, ``z``: same shape."""
+    return _through("tanh", dout, z)
 
 
 def relu_backward(dout, z) -> np.ndarray:
-    """Gradient through ReLU.  ``dout``, ``z``: same shape.
-
-    ``relu'(z) = 1 if z > 0 else 0`` (TensorFlow also uses 0 at exactly z = 0).
-    """
-    dout, z, dtype = _float_pair(dout, z, "dout", "z")
-    return dout * (z > 0).astype(dtype)
+    """``dout`` where ``z > 0``, else 0 (TensorFlow's choice at exactly 0).  ``dout``, ``z``: same shape."""
+    return _through("relu", dout, z)
 
 
 def leaky_relu_backward(dout, z, negative_slope: float = 0.1) -> np.ndarray:
-    """Gradient through leaky ReLU ``max(negative_slope * z, z)``.  ``dout``, ``z``: same shape.
+    """``dout`` where ``z > 0``, else ``negative_slope * dout``.  ``dout``, ``z``: same shape.
 
-    ``f'(z) = 1 if z > 0 else negative_slope`` (TensorFlow's rule at z = 0).  The default
-    0.1 is the seed's ``max(0.1x, x)``, as in ``coursekit.neuron.leaky_relu``; Keras's own
-    default is 0.2.
+    The default 0.1 is the lecture's ``max(0.1x, x)``, as in ``coursekit.neuron.leaky_relu``;
+    Keras's own default is 0.2.
     """
-    dout, z, dtype = _float_pair(dout, z, "dout", "z")
-    return dout * np.where(z > 0, 1.0, negative_slope).astype(dtype)
+    return _through("leaky_relu", dout, z, negative_slope=negative_slope)
 
 
 def elu_backward(dout, z, alpha: float = 1.0) -> np.ndarray:
-    """Gradient through ELU.  ``dout``, ``z``: same shape.
-
-    ``f'(z) = 1 if z > 0 else alpha * exp(z)``.
-    """
-    dout, z, dtype = _float_pair(dout, z, "dout", "z")
-    # exp only of the non-positive part: exp of a large positive z would overflow and warn
-    return dout * np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0))).astype(dtype)
+    """``dout`` where ``z > 0``, else ``dout * alpha * exp(z)``.  ``dout``, ``z``: same shape."""
+    return _through("elu", dout, z, alpha=alpha)
 
 
-def _linear(z):
-    return z
-
-
-def _linear_backward(dout, z):
-    dout, _, _ = _float_pair(dout, z, "dout", "z")
-    return dout
-
-
-# name -> (forward from coursekit.neuron, backward from here); the names Keras's Dense accepts
-HIDDEN_ACTIVATIONS: dict[str, tuple[Callable, Callable]] = {
-    "relu": (relu, relu_backward),
-    "sigmoid": (sigmoid, sigmoid_backward),
-    "tanh": (tanh, tanh_backward),
-    "elu": (elu, elu_backward),
-    "linear": (_linear, _linear_backward),
-}
-
-
-def _check_activation(hidden_activation, name: str = "hidden_activation") -> tuple[Callable, Callable]:
-    key = "linear" if hidden_activation is None else hidden_activation
-    if not isinstance(key, str) or key not in HIDDEN_ACTIVATIONS:
-        raise ValueError(f"{name} must be one of {sorted(HIDDEN_ACTIVATIONS)} (or None for linear); "
-                         f"got {hidden_activation!r}")
-    return HIDDEN_ACTIVATIONS[key]
-
-
-# --------------------------------------------------------------------------------------
-# Dense layer: forward is coursekit.neuron.dense_forward, out = x @ kernel + bias.
-# --------------------------------------------------------------------------------------
-
-def dense_backward(dout, x, kernel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of ``out = x @ kernel + bias``.
-
-    Shapes: ``x`` (N, D) (or any (..., D), as Keras's Dense), ``kernel`` (D, M),
-    ``dout`` = dE/dout (N, M).  Returns ``(dx, dkernel, dbias)`` of shapes (N, D), (D, M), (M,)::
-
-        dx      = dout @ kernel.T        (passes delta to the layer below: BP2 before f')
-        dkernel = x.T @ dout             (BP4)
-        dbias   = dout summed over N     (BP3)
-    """
-    x = as_float_array(x, "x")
-    kernel = as_float_array(kernel, "kernel", ndim=2, shape_hint="(in_features, units)")
-    dout = as_float_array(dout, "dout")
-    if x.ndim < 1 or x.shape[-1] != kernel.shape[0]:
-        raise ValueError(f"x must have shape (batch, {kernel.shape[0]}) to match kernel "
-                         f"{kernel.shape} (in_features, units); got x {x.shape}")
-    expected = x.shape[:-1] + (kernel.shape[1],)
-    if dout.shape != expected:
-        raise ValueError(f"dout must have the shape of the layer output {expected} "
-                         f"(x {x.shape} @ kernel {kernel.shape}); got {dout.shape}")
-    dtype = np.result_type(dout.dtype, x.dtype, kernel.dtype)
-    x2 = x.reshape(-1, kernel.shape[0]).astype(dtype, copy=False)
-    d2 = dout.reshape(-1, kernel.shape[1]).astype(dtype, copy=False)
-    dx = (d2 @ kernel.astype(dtype, copy=False).T).reshape(x.shape)
-    return dx, x2.T @ d2, d2.sum(axis=0)
+def _check_activation(hidden_activation, name: str = "hidden_activation") -> str:
+    """The ACTIVATIONS key for ``hidden_activation`` (None means "linear")."""
+    check_option(hidden_activation, name, (None, *ACTIVATIONS))
+    return hidden_activation or "linear"
 
 
 # --------------------------------------------------------------------------------------
@@ -267,13 +210,11 @@ def init_mlp(layer_sizes: Sequence[int], seed=None, init: str = "he") -> Params:
     ``glorot_uniform``), suited to sigmoid/tanh.  (Keras's ``he_normal`` truncates its normal
     at 2 std; this plain normal is the textbook version.)
     """
-    sizes = list(layer_sizes) if isinstance(layer_sizes, Sequence) else None
-    if sizes is None or len(sizes) < 2 or any(
-            isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
+    if not isinstance(layer_sizes, Sequence) or len(layer_sizes) < 2:
         raise ValueError(f"layer_sizes must be a list of >= 2 positive ints [inputs, hidden..., outputs]; "
                          f"got {layer_sizes!r}")
-    if init not in ("he", "glorot"):
-        raise ValueError(f"init must be 'he' or 'glorot'; got {init!r}")
+    sizes = [check_scalar(s, f"layer_sizes[{i}]", int, min_val=1) for i, s in enumerate(layer_sizes)]
+    check_option(init, "init", ("he", "glorot"))
     rng = np.random.default_rng(seed)
     params = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
@@ -288,7 +229,7 @@ def init_mlp(layer_sizes: Sequence[int], seed=None, init: str = "he") -> Params:
 
 def _forward_cache(x, params: Params, hidden_activation, dropout: float = 0.0, rng=None):
     """Forward pass that remembers, per layer, ``(a^{l-1}, z^l, dropout mask of a^l)``."""
-    forward, _ = _check_activation(hidden_activation)
+    forward, _ = ACTIVATIONS[_check_activation(hidden_activation)]
     dtype = np.result_type(x.dtype, *(w.dtype for w, _ in params), *(b.dtype for _, b in params))
     a = x.astype(dtype, copy=False)
     cache = []
@@ -308,18 +249,18 @@ def _forward_cache(x, params: Params, hidden_activation, dropout: float = 0.0, r
 
 def _backward_cache(dlogits: np.ndarray, params: Params, cache, hidden_activation) -> Params:
     """BP1-BP4 from ``delta^L = dlogits`` down to layer 1; returns ``[(dkernel, dbias), ...]``."""
-    _, backward = _check_activation(hidden_activation)
+    activation = _check_activation(hidden_activation)
     grads: Params = [None] * len(params)  # type: ignore[list-item]
     delta = dlogits  # BP1 (the output layer is linear, so delta^L = dE/dz^L = dE/dlogits)
-    for l in range(len(params) - 1, -1, -1):
-        a_prev, _, _ = cache[l]
-        da_prev, dkernel, dbias = dense_backward(delta, a_prev, params[l][0])  # BP4, BP3
-        grads[l] = (dkernel, dbias)
-        if l > 0:
-            _, z_prev, mask_prev = cache[l - 1]
+    for layer in range(len(params) - 1, -1, -1):
+        a_prev, _, _ = cache[layer]
+        da_prev, dkernel, dbias = dense_backward(delta, a_prev, params[layer][0])  # BP4, BP3
+        grads[layer] = (dkernel, dbias)
+        if layer > 0:
+            _, z_prev, mask_prev = cache[layer - 1]
             if mask_prev is not None:
                 da_prev = dropout_backward(da_prev, mask_prev)
-            delta = backward(da_prev, z_prev)  # BP2: (delta W^T) * f'(z^{l-1})
+            delta = _through(activation, da_prev, z_prev)  # BP2: (delta W^T) * f'(z^{l-1})
     return grads
 
 
@@ -329,7 +270,8 @@ def mlp_forward(x, params, hidden_activation="relu") -> np.ndarray:
     ``x`` (N, D); ``params`` ``[(W1 (D, H1), b1 (H1,)), ..., (WL (H_{L-1}, K), bL (K,))]``;
     returns logits (N, K).  Equals a ``keras.Sequential`` of ``Dense(units, activation=
     hidden_activation)`` layers and a final ``Dense(K)`` with these weights.
-    ``hidden_activation``: "relu", "sigmoid", "tanh", "elu" or "linear"/None.
+    ``hidden_activation``: a name in ``coursekit.neuron.ACTIVATIONS`` ("relu", "sigmoid",
+    "tanh", "elu", ...) or None (linear); "leaky_relu" has the lecture's slope 0.1 (Keras's 0.2).
     """
     params = _check_params(params)
     x = _check_x(x, params)
@@ -374,13 +316,6 @@ def layer_gradient_norms(x, y_onehot, params, hidden_activation="relu") -> np.nd
 # and inverted dropout.
 # --------------------------------------------------------------------------------------
 
-def _check_nonneg(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
-    return float(value)
-
-
 def l1_l2_penalty(params, l1: float = 0.0, l2: float = 0.0) -> float:
     """``l1 * sum|W| + l2 * sum W**2`` over every kernel (biases are not penalised).
 
@@ -388,7 +323,7 @@ def l1_l2_penalty(params, l1: float = 0.0, l2: float = 0.0) -> float:
     in front of the L2 term, as in Keras).
     """
     params = _check_params(params)
-    l1, l2 = _check_nonneg(l1, "l1"), _check_nonneg(l2, "l2")
+    l1, l2 = check_scalar(l1, "l1", min_val=0), check_scalar(l2, "l2", min_val=0)
     return float(sum(l1 * np.abs(k).sum() + l2 * np.square(k).sum() for k, _ in params))
 
 
@@ -399,7 +334,7 @@ def l1_l2_penalty_backward(params, l1: float = 0.0, l2: float = 0.0) -> Params:
     proportional to the weight (weight decay: small, spread-out weights).
     """
     params = _check_params(params)
-    l1, l2 = _check_nonneg(l1, "l1"), _check_nonneg(l2, "l2")
+    l1, l2 = check_scalar(l1, "l1", min_val=0), check_scalar(l2, "l2", min_val=0)
     return [(l1 * np.sign(k) + 2 * l2 * k, np.zeros_like(b)) for k, b in params]
 
 
@@ -412,8 +347,7 @@ def dropout_forward(x, rate: float, rng=None) -> tuple[np.ndarray, np.ndarray]:
     ``{0, 1/(1 - rate)}``.  ``rng``: a ``np.random.Generator``, a seed, or None.
     """
     x = as_float_array(x, "x")
-    if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or not 0 <= rate < 1:
-        raise ValueError(f"rate must be a number in [0, 1) (the fraction of units dropped); got {rate!r}")
+    rate = check_scalar(rate, "rate", min_val=0, max_val=1, include_boundaries="left")
     rng = np.random.default_rng(rng)
     keep = rng.random(x.shape) >= rate
     mask = (keep / (1.0 - rate)).astype(x.dtype)
@@ -462,17 +396,12 @@ def train_mlp(x, y_onehot, params, learning_rate, epochs, batch_size=None, hidde
     x = _check_x(x, params)
     y = _check_targets(y_onehot, x, params, "y_onehot")
     _check_activation(hidden_activation)
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)) \
-            or not learning_rate > 0:
-        raise ValueError(f"learning_rate must be a number > 0; got {learning_rate!r}")
-    for value, name in ((epochs, "epochs"), (batch_size, "batch_size"), (patience, "patience")):
-        if value is None and name != "epochs":
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < (0 if name == "epochs" else 1):
-            raise ValueError(f"{name} must be a positive int{' or None' if name != 'epochs' else ''}; got {value!r}")
-    l1, l2 = _check_nonneg(l1, "l1"), _check_nonneg(l2, "l2")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float, np.floating)) or not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a number in [0, 1); got {dropout!r}")
+    learning_rate = check_scalar(learning_rate, "learning_rate", min_val=0, include_boundaries="neither")
+    epochs = check_scalar(epochs, "epochs", int, min_val=0)
+    batch_size = check_scalar(batch_size, "batch_size", int, min_val=1, allow_none=True)
+    patience = check_scalar(patience, "patience", int, min_val=1, allow_none=True)
+    l1, l2 = check_scalar(l1, "l1", min_val=0), check_scalar(l2, "l2", min_val=0)
+    dropout = check_scalar(dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
     if (x_val is None) != (y_val is None):
         raise ValueError("x_val and y_val must be given together (or both left None)")
     if x_val is not None:
@@ -483,12 +412,12 @@ def train_mlp(x, y_onehot, params, learning_rate, epochs, batch_size=None, hidde
 
     rng = np.random.default_rng(seed)
     params = [(k.copy(), b.copy()) for k, b in params]
-    batch = x.shape[0] if batch_size is None else int(batch_size)
+    batch = x.shape[0] if batch_size is None else batch_size
     history: dict = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": [],
                      "best_epoch": None, "stopped_early": False}
     best_loss, best_params, wait = np.inf, params, 0
 
-    for epoch in range(int(epochs)):
+    for epoch in range(epochs):
         batches = iterate_minibatches(x, y, batch, shuffle=batch_size is not None,
                                       seed=int(rng.integers(2**31)))
         for xb, yb in batches:
@@ -545,7 +474,7 @@ def gradient_check(f, x, analytic_grad, h=1e-5) -> float:
 
 
 # --------------------------------------------------------------------------------------
-# Seed 000: one sigmoid neuron, squared-error cost, derivatives by hand.
+# Salvatore (IUSS Pavia): one sigmoid neuron, squared-error cost, derivatives by hand.
 #   t = a1 w1 + a2 w2 + b,  p = sigmoid(t),  C = (p - E)^2
 #   dC/dw1 = dC/dp * dp/dt * dt/dw1 = 2 (p - E) * p (1 - p) * a1     (and a2, 1 for w2, b)
 # --------------------------------------------------------------------------------------
@@ -557,11 +486,11 @@ def sigmoid_neuron_cost(w1, w2, b, a1, a2, expected) -> float:
 
 
 def sigmoid_neuron_gradients(w1, w2, b, a1, a2, expected) -> tuple[float, float, float]:
-    """``(dC/dw1, dC/dw2, dC/db)`` of :func:`sigmoid_neuron_cost`, by the chain rule (seed 000).
+    """``(dC/dw1, dC/dw2, dC/db)`` of :func:`sigmoid_neuron_cost`, by the chain rule (Salvatore's lecture).
 
     With ``t = a1 w1 + a2 w2 + b`` and ``p = sigmoid(t)``: the common factor is
     ``dC/dp * dp/dt = 2 (p - expected) * p (1 - p)``, times ``dt/dw1 = a1``, ``dt/dw2 = a2``,
-    ``dt/db = 1``.  (The seed writes it for a1 = 2, a2 = 5, expected = 1.)
+    ``dt/db = 1``.  (The lecture writes it for a1 = 2, a2 = 5, expected = 1.)
     """
     t = float(a1) * float(w1) + float(a2) * float(w2) + float(b)
     p = float(sigmoid(np.float64(t)))
@@ -570,7 +499,7 @@ def sigmoid_neuron_gradients(w1, w2, b, a1, a2, expected) -> tuple[float, float,
 
 
 # --------------------------------------------------------------------------------------
-# Seed 000's MATLAB programs, ported line by line.  MATLAB keeps column vectors and a
+# Salvatore's MATLAB programs (IUSS Pavia lecture), ported line by line.  MATLAB keeps column vectors and a
 # weight matrix (units, inputs), so these use W @ x -- the transpose of Keras's x @ kernel.
 # Both return new arrays (MATLAB passes matrices by value).
 # --------------------------------------------------------------------------------------
@@ -618,8 +547,7 @@ def training_sgd_method(epochs=10000, seed=None) -> tuple[np.ndarray, np.ndarray
     ``Weight = 2*rand(1, 3) - 1`` (uniform in [-1, 1)), then ``epochs`` calls of
     :func:`sgd_method` on :data:`SGD_INPUT`, then the sigmoid output for each input row.
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0; got {epochs!r}")
+    epochs = check_scalar(epochs, "epochs", int, min_val=0)
     rng = np.random.default_rng(seed)
     weight = 2 * rng.random(3) - 1                     # Weight = 2*rand(1, 3) - 1;
     for _ in range(epochs):                            # for epoch = 1:10000
@@ -653,7 +581,7 @@ def deep_learning(w1, w2, w3, w4, input_image, correct_output, alpha=0.01):
     ``input_image`` (N, 5, 5) -- NumPy puts the sample first, MATLAB's ``input_Image(:,:,k)``
     is ``input_image[k]``; ``correct_output`` (N, 5) one-hot.  Returns new ``(w1, w2, w3, w4)``.
 
-    The seed's slide stops after the forward pass (line 18); the backward half below follows
+    The lecture's slide stops after the forward pass; the backward half below follows
     the program the slide comes from (Phil Kim, *MATLAB Deep Learning*, 2017, ``DeepReLU.m``):
     softmax + cross-entropy gives ``delta = d - y`` (BP1, sign flipped so the update adds),
     ``delta_l = (v_l > 0) .* (W_{l+1}' * delta_{l+1})`` (BP2), ``dW = alpha * delta * x'`` (BP4).
@@ -710,8 +638,7 @@ def training_network(input_image, correct_output, epochs=10000, seed=None, alpha
     correct_output = as_float_array(correct_output, "correct_output", ndim=2,
                                     shape_hint="(samples, classes) one-hot")
     images = as_float_array(input_image, "input_image", ndim=3, shape_hint="(samples, height, width)")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be an int >= 0; got {epochs!r}")
+    epochs = check_scalar(epochs, "epochs", int, min_val=0)
     rng = np.random.default_rng(seed)
     n_in = images.shape[1] * images.shape[2]
     w1 = 2 * rng.random((20, n_in)) - 1                  # w1 = 2*rand(20,25)-1;
@@ -721,3 +648,80 @@ def training_network(input_image, correct_output, epochs=10000, seed=None, alpha
     for _ in range(epochs):                              # for epoch = 1:10000
         w1, w2, w3, w4 = deep_learning(w1, w2, w3, w4, images, correct_output, alpha)
     return w1, w2, w3, w4
+
+
+# --------------------------------------------------------------------------------------
+# Lecture demonstrations: one neuron's graph, vanishing gradients, over-fitting
+# --------------------------------------------------------------------------------------
+# What lecture 3 computes for its figures; coursekit.widgets.backprop draws the results.
+
+def neuron_graph_values(a1, a2, w1, w2, b, expected) -> dict[str, tuple[float, float]]:
+    """Forward value and gradient dC/d(node) of every node of C = (sigmoid(a1 w1 + a2 w2 + b) - E)^2.
+
+    All arguments are scalars.  Each backward step is one local rule of this module
+    (:func:`mse_backward`, :func:`sigmoid_backward`, :func:`dense_backward`), the gradient
+    flowing from C back to the inputs.  Returns ``{node: (value, gradient)}`` for the nodes
+    a1, w1, a2, w2, b, a1*w1, a2*w2, t (the sum), p (the sigmoid) and C.
+    """
+    x = np.array([[a1, a2]], dtype=np.float64)                     # (1, 2)
+    kernel = np.array([[w1], [w2]], dtype=np.float64)              # (2, 1)
+    target = np.array([[expected]], dtype=np.float64)
+    t = dense_forward(x, kernel, np.array([b], dtype=np.float64))  # (1, 1)
+    p = sigmoid(t)
+    cost = float((p[0, 0] - expected) ** 2)
+    dp = mse_backward(target, p)                                   # dC/dp = 2 (p - E)
+    dt = sigmoid_backward(dp, t)                                   # dC/dt = dC/dp * p (1 - p)
+    dx, dkernel, dbias = dense_backward(dt, x, kernel)             # dC/da, dC/dw, dC/db
+    g = float(dt[0, 0])  # an addition passes its gradient unchanged to each term
+    return {
+        "a1": (float(a1), float(dx[0, 0])), "w1": (float(w1), float(dkernel[0, 0])),
+        "a2": (float(a2), float(dx[0, 1])), "w2": (float(w2), float(dkernel[1, 0])),
+        "b": (float(b), float(dbias[0])),
+        "a1*w1": (float(a1 * w1), g), "a2*w2": (float(a2 * w2), g),
+        "t": (float(t[0, 0]), g), "p": (float(p[0, 0]), float(dp[0, 0])), "C": (cost, 1.0),
+    }
+
+
+def vanishing_data(n: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed random subset of the bundled 8x8 digits: x (n, 64) pixels in [0, 1], y (n, 10) one-hot."""
+    from coursekit.data import digits_8x8
+
+    images, labels = digits_8x8()
+    idx = np.random.default_rng(seed).permutation(len(images))[:n]
+    return images[idx].reshape(n, -1), np.eye(10)[labels[idx]]
+
+
+# name -> keyword arguments of train_mlp: the settings lecture 3 compares
+REGULARIZATION_SETTINGS = {
+    "no regularisation": {}, "L1 (3e-3)": {"l1": 3e-3}, "L2 (1e-2)": {"l2": 1e-2},
+    "dropout 0.3": {"dropout": 0.3}, "early stopping (patience 30)": {"patience": 30},
+}
+
+
+def moons(n_train: int = 30, n_val: int = 500, noise: float = 0.3, seed: int = 1):
+    """Two noisy half-moons (scikit-learn's ``make_moons``, offline).
+
+    Returns ``(x_train (n_train, 2), y_train (n_train, 2), x_val (n_val, 2), y_val (n_val, 2))``,
+    labels one-hot.
+    """
+    from sklearn.datasets import make_moons
+
+    x, labels = make_moons(n_train + n_val, noise=noise, random_state=seed)
+    y = np.eye(2)[labels]
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+def regularization_runs(data=None, hidden=(64, 64), epochs: int = 500, learning_rate: float = 0.1,
+                        seed: int = 0, settings: dict | None = None) -> dict:
+    """Train one MLP with each regularisation setting (batch gradient descent), from the same weights.
+
+    data: ``(x_train, y_train, x_val, y_val)`` (default :func:`moons`: 30 noisy training points);
+    settings: ``{name: keyword arguments of train_mlp}`` (default :data:`REGULARIZATION_SETTINGS`).
+    Every run starts from the same :func:`init_mlp` weights.  Returns ``{name: (params, history)}``
+    as :func:`train_mlp` returns them.
+    """
+    x_tr, y_tr, x_va, y_va = moons() if data is None else data
+    settings = REGULARIZATION_SETTINGS if settings is None else settings
+    params = init_mlp([x_tr.shape[1], *hidden, y_tr.shape[1]], seed=seed)
+    return {name: train_mlp(x_tr, y_tr, params, learning_rate, epochs, x_val=x_va, y_val=y_va, seed=seed, **kw)
+            for name, kw in settings.items()}

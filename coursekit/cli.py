@@ -20,7 +20,8 @@ SUBCOMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="coursekit", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="coursekit", description="The course's commands for TAs and lecturers "
+                                     "(`coursekit COMMAND --help` lists the options of one).")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     # Parse the subcommand name first so only its module is imported.
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -10,8 +10,8 @@ Contract functions (``exercises.md`` section 5):
     separable_conv_param_count(kernel_size, in_channels, filters)
 
 Beyond the contract: batch normalization in NumPy (forward with Keras 3's moving
-averages, backward), the seed's table of pretrained networks recomputed from
-``keras.applications``, a layer-by-layer summary with receptive fields, the
+averages, backward), the table of pretrained networks shown in Salvatore's lecture
+(IUSS Pavia) recomputed from ``keras.applications``, a layer-by-layer summary with receptive fields, the
 original (two-group) AlexNet, a small CNN for the 8x8 digits, and feature maps.
 
 Keras is imported inside the functions (``coursekit.keras_setup.import_keras``), so
@@ -21,12 +21,11 @@ importing this module does not import TensorFlow.
 from __future__ import annotations
 
 from fractions import Fraction
-from numbers import Integral
 
 import numpy as np
 
 from coursekit.keras_setup import import_keras
-from coursekit._validation import as_float_array, as_pair
+from coursekit.validation import as_float_array, as_pair, check_scalar
 
 __all__ = [
     "receptive_field",
@@ -42,7 +41,12 @@ __all__ = [
     "layer_table",
     "format_layer_table",
     "pretrained_networks_table",
-    "SEED_PRETRAINED_TABLE",
+    # lecture demonstrations
+    "conv_pool_stack",
+    "influence_sets",
+    "skip_gradient_norms",
+    "build_tiny_unet",
+    "LECTURE_PRETRAINED_TABLE",
 ]
 
 
@@ -186,10 +190,9 @@ def separable_conv_param_count(kernel_size, in_channels: int, filters: int) -> i
     that is 73,856 against 8,896 (8.3x fewer).
     """
     kh, kw = as_pair(kernel_size, "kernel_size")
-    for value, name in ((in_channels, "in_channels"), (filters, "filters")):
-        if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return int(kh * kw * in_channels + in_channels * filters + filters)
+    in_channels = check_scalar(in_channels, "in_channels", int, min_val=1)
+    filters = check_scalar(filters, "filters", int, min_val=1)
+    return kh * kw * in_channels + in_channels * filters + filters
 
 
 def build_alexnet(input_shape=(227, 227, 3), num_classes: int = 1000, groups: int = 2):
@@ -494,13 +497,13 @@ def format_layer_table(rows) -> str:
 
 
 # ---------------------------------------------------------------------------
-# The seed's table of pretrained networks, recomputed
+# The lecture's table of pretrained networks, recomputed
 # ---------------------------------------------------------------------------
 
-# Transcribed from seed 000_ac985fa1888de24d.txt, lines 1154-1173 (the MATLAB
-# "pretrained deep neural networks" table shown in the lecture): name, depth,
-# size (MB), parameters (millions), image input size.  depth None is the seed's "*".
-SEED_PRETRAINED_TABLE = [
+# Transcribed from Salvatore's lecture (IUSS Pavia), which shows MATLAB's
+# "pretrained deep neural networks" table: name, depth, size (MB), parameters
+# (millions), image input size.  depth None is the table's "*".
+LECTURE_PRETRAINED_TABLE = [
     ("squeezenet", 18, 5.2, 1.24, 227),
     ("googlenet", 22, 27, 7.0, 224),
     ("inceptionv3", 48, 89, 23.9, 299),
@@ -522,7 +525,7 @@ SEED_PRETRAINED_TABLE = [
     ("vgg19", 19, 535, 144, 224),
 ]
 
-# seed name -> keras.applications constructor; the rest are not in keras.applications.
+# the table's name -> keras.applications constructor; the rest are not in keras.applications.
 KERAS_APPLICATIONS = {
     "inceptionv3": "InceptionV3",
     "densenet201": "DenseNet201",
@@ -576,22 +579,22 @@ def _compute_network(name: str) -> dict:
 
 
 def pretrained_networks_table(names=None) -> list[dict]:
-    """The seed's pretrained-network table beside numbers recomputed in Keras.
+    """The lecture's pretrained-network table beside numbers recomputed in Keras.
 
-    ``names``: seed names to compute (default: every one that can be built); the
-    others keep only the seed's numbers.  Building a graph with ``weights=None``
+    ``names``: names from the table to compute (default: every one that can be
+    built); the others keep only the lecture's numbers.  Building a graph with ``weights=None``
     downloads nothing but takes 1-20 s per network (VGG16/19 and NASNetLarge are the
     slowest), so results are cached in memory for the session.
 
-    Each row: ``name``, ``keras_name``, the seed's ``seed_depth``, ``seed_size_mb``,
-    ``seed_params_m``, ``seed_input``; and when computed:
+    Each row: ``name``, ``keras_name``, the lecture's ``lecture_depth``,
+    ``lecture_size_mb``, ``lecture_params_m``, ``lecture_input``; and when computed:
       ``params_m``         Keras ``count_params()`` / 1e6 (with the 1000-class top)
       ``conv_dense_depth`` the longest input-to-output path counting conv
                            (incl. depthwise) and dense layers, a separable conv as
                            two: MATLAB's definition of depth ("the largest number of
                            sequential convolutional or fully connected layers on a
                            path from the input layer to the output layer"), which
-                           the seed's table (MATLAB's) uses
+                           the lecture's table (MATLAB's) uses
       ``layers_with_weights``  layers holding weights, incl. BatchNormalization:
                            the "Depth" column of keras.io/api/applications
       ``size_mb``          params * 4 bytes / 1e6 (float32 weights, no file overhead)
@@ -600,23 +603,23 @@ def pretrained_networks_table(names=None) -> list[dict]:
     AlexNet is not in ``keras.applications``; its row comes from :func:`build_alexnet`.
     """
     available = set(KERAS_APPLICATIONS) | {"alexnet"}
-    seed_names = [row[0] for row in SEED_PRETRAINED_TABLE]
+    table_names = [row[0] for row in LECTURE_PRETRAINED_TABLE]
     if names is None:
         wanted = available
     else:
         names = [names] if isinstance(names, str) else list(names)
-        unknown = [n for n in names if n not in seed_names]
+        unknown = [n for n in names if n not in table_names]
         if unknown:
-            raise ValueError(f"names: {unknown} are not in the seed's table; choose from {seed_names}")
+            raise ValueError(f"names: {unknown} are not in the lecture's table; choose from {table_names}")
         not_buildable = [n for n in names if n not in available]
         if not_buildable:
             raise ValueError(f"names: {not_buildable} cannot be built (not in keras.applications); "
                              f"buildable: {sorted(available)}")
         wanted = set(names)
     rows = []
-    for name, depth, size, params, size_in in SEED_PRETRAINED_TABLE:
-        row = {"name": name, "keras_name": KERAS_APPLICATIONS.get(name), "seed_depth": depth,
-               "seed_size_mb": size, "seed_params_m": params, "seed_input": size_in,
+    for name, depth, size, params, size_in in LECTURE_PRETRAINED_TABLE:
+        row = {"name": name, "keras_name": KERAS_APPLICATIONS.get(name), "lecture_depth": depth,
+               "lecture_size_mb": size, "lecture_params_m": params, "lecture_input": size_in,
                "params_m": None, "conv_dense_depth": None, "layers_with_weights": None,
                "size_mb": None, "input_size": None, "note": ""}
         if name not in available:
@@ -632,3 +635,112 @@ def pretrained_networks_table(names=None) -> list[dict]:
             row["note"] = "not computed (not requested)"
         rows.append(row)
     return rows
+
+
+# ---------------------------------------------------------------------------
+# Lecture demonstrations: receptive fields counted, skip connections, a tiny U-Net
+# ---------------------------------------------------------------------------
+# What lecture 5 measures beside the architectures; coursekit.widgets.cnn_architectures
+# draws the results.
+
+def conv_pool_stack(num_layers: int, kernel_size: int, stride: int, pool_every: int = 0) -> list[tuple[int, int, str]]:
+    """The layers of a plain conv stack, input side first: ``[(kernel, stride, kind), ...]``.
+
+    ``num_layers`` convolutions (kind ``"conv"``) of ``kernel_size`` / ``stride``; when
+    ``pool_every`` is n > 0, a 2/2 max-pool (kind ``"max-pool"``) follows every n-th conv.
+    """
+    layers = []
+    for i in range(1, num_layers + 1):
+        layers.append((kernel_size, stride, "conv"))
+        if pool_every and i % pool_every == 0:
+            layers.append((2, 2, "max-pool"))
+    return layers
+
+
+def influence_sets(num_layers: int, kernel_size: int, stride: int, pool_every: int = 0) -> list[np.ndarray]:
+    """Which units of every layer one top unit depends on, walking down a 1-D "valid" stack.
+
+    The stack is :func:`conv_pool_stack`; a layer with kernel k and stride s maps unit u to
+    the units ``u*s .. u*s + k - 1`` below it.  Returns the index arrays from the top unit
+    (``[0]``) down to the input pixels: ``len(result[-1])`` is the receptive field counted
+    directly, independently of the recurrence in :func:`receptive_field`.
+    """
+    sets = [np.array([0])]
+    for k, s, _ in reversed(conv_pool_stack(num_layers, kernel_size, stride, pool_every)):
+        sets.append(np.unique((sets[-1][:, None] * s + np.arange(k)[None, :]).ravel()))
+    return sets
+
+
+def skip_gradient_norms(images, labels, num_blocks: int = 10, filters: int = 16, seed: int = 0) -> dict:
+    """Gradient norm of every conv kernel in a deep plain stack and in the same stack with skips.
+
+    images: (N, H, W) or (N, H, W, C); labels: (N,) integer classes.  Both networks: a
+    Conv ``filters``@3x3 stem, then ``num_blocks`` blocks of two Conv 3x3 ReLU layers ("same",
+    Keras's default Glorot-uniform init, no batch norm), global average pooling and a Dense
+    softmax.  The residual version adds each block's input to its output (``x + F(x)``), as
+    ResNet does.  One batch, sparse categorical cross-entropy, gradients by
+    ``tf.GradientTape``; ``seed`` gives both networks the same initial weights.
+    Returns ``{"plain": [norm per conv, stem first], "residual": [...], "layers": [names],
+    "loss": {"plain": float, "residual": float}}``.
+    """
+    keras = import_keras()
+    import tensorflow as tf
+
+    L = keras.layers
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 3:
+        x = x[..., None]
+    y = np.asarray(labels)
+    result: dict = {"loss": {}}
+    for kind in ("plain", "residual"):
+        keras.utils.set_random_seed(seed)
+        inputs = keras.Input(shape=x.shape[1:])
+        h = L.Conv2D(filters, 3, padding="same", activation="relu", name="stem")(inputs)
+        for b in range(num_blocks):
+            f = L.Conv2D(filters, 3, padding="same", activation="relu", name=f"b{b + 1}_conv1")(h)
+            f = L.Conv2D(filters, 3, padding="same", name=f"b{b + 1}_conv2")(f)
+            h = L.ReLU()(L.Add()([h, f]) if kind == "residual" else f)
+        out = L.Dense(int(y.max()) + 1, activation="softmax")(L.GlobalAveragePooling2D()(h))
+        model = keras.Model(inputs, out)
+        convs = [layer for layer in model.layers if isinstance(layer, L.Conv2D)]
+        loss_fn = keras.losses.SparseCategoricalCrossentropy()
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y, model(x, training=True))
+        grads = tape.gradient(loss, [c.kernel for c in convs])
+        result[kind] = [float(np.linalg.norm(np.asarray(g))) for g in grads]
+        result["layers"] = [c.name for c in convs]
+        result["loss"][kind] = float(loss)
+    return result
+
+
+def build_tiny_unet(input_shape=(64, 64, 1), base_filters: int = 8, levels: int = 2, num_classes: int = 1):
+    """A small U-Net (Ronneberger et al. 2015): encoder, bottleneck, decoder with skip concatenations.
+
+    Each encoder level: two Conv 3x3 "same" ReLU, then MaxPool 2; each decoder level:
+    Conv2DTranspose 2/2, concatenate the encoder's feature map of the same size, two Conv 3x3.
+    Filters double per level.  A final 1x1 conv gives one score map per class (sigmoid for
+    one class, softmax otherwise): input ``(H, W, C)`` -> output ``(H, W, num_classes)``,
+    H and W divisible by ``2**levels``.
+    """
+    keras = import_keras()
+    L = keras.layers
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    skips, x = [], inputs
+    for level in range(levels):
+        f = base_filters * 2**level
+        x = L.Conv2D(f, 3, padding="same", activation="relu", name=f"enc{level + 1}_a")(x)
+        x = L.Conv2D(f, 3, padding="same", activation="relu", name=f"enc{level + 1}_b")(x)
+        skips.append(x)
+        x = L.MaxPooling2D(2, name=f"down{level + 1}")(x)
+    f = base_filters * 2**levels
+    x = L.Conv2D(f, 3, padding="same", activation="relu", name="bottleneck_a")(x)
+    x = L.Conv2D(f, 3, padding="same", activation="relu", name="bottleneck_b")(x)
+    for level in reversed(range(levels)):
+        f = base_filters * 2**level
+        x = L.Conv2DTranspose(f, 2, strides=2, name=f"up{level + 1}")(x)
+        x = L.Concatenate(name=f"skip{level + 1}")([x, skips[level]])
+        x = L.Conv2D(f, 3, padding="same", activation="relu", name=f"dec{level + 1}_a")(x)
+        x = L.Conv2D(f, 3, padding="same", activation="relu", name=f"dec{level + 1}_b")(x)
+    activation = "sigmoid" if num_classes == 1 else "softmax"
+    outputs = L.Conv2D(num_classes, 1, activation=activation, name="scores")(x)
+    return keras.Model(inputs, outputs, name="tiny_unet")

@@ -14,6 +14,11 @@ What Keras calls convolution is *cross-correlation*: the kernel is not flipped::
 where ``xp`` is the (zero-)padded input.  :func:`conv2d_true_convolution` flips the
 kernel to show the difference.
 
+Every function takes its arguments in one order, the Keras layer's: the input ``x``
+(``dout, x`` for a backward pass), the kernel(s), ``bias``, then ``strides`` and
+``padding`` (pooling: ``x, pool_size, strides, padding``, strides defaulting to the
+pool size).  ``padding`` is always one of the strings ``"valid"``/``"same"``.
+
 Convolution and pooling come twice, as in CS231n's ``layers.py``:
 
 * ``*_naive`` functions loop over output positions and read like the formula above;
@@ -28,16 +33,38 @@ Inputs are never modified.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-from coursekit._validation import as_float_array, as_pair, check_padding
+from coursekit.parallel import for_each_block
+from coursekit.validation import as_float_array, as_pair, check_option, check_padding, check_scalar
 
 IMAGE_SHAPE = "(batch, height, width, channels)"
 KERNEL_SHAPE = "(kernel_h, kernel_w, in_channels, filters)"
 
+# The lecture's worked example (Salvatore, IUSS Pavia, "Machine Learning: basi e applicazioni"):
+# a 4x4 input and the two 2x2 filters slid over it.  Lecture 4, its widget, the tests and the
+# assignment checks all use these, so the numbers on the slides come from one place.
+
+
+def _constant(rows) -> np.ndarray:
+    """A read-only float64 array: nobody can change the example for everybody else (copy to edit)."""
+    array = np.array(rows, dtype=np.float64)
+    array.flags.writeable = False
+    return array
+
+
+LECTURE_IMAGE = _constant([[1, 1, 1, 3],
+                           [4, 6, 4, 8],
+                           [30, 0, 1, 5],
+                           [0, 2, 2, 4]])                        # (4, 4)
+LECTURE_FILTERS = {                                              # name -> (2, 2)
+    "diagonal": _constant([[1, 0], [0, 1]]),        # first example:  output [[7, 5, 9], [4, 7, 9], [32, 2, 5]]
+    "anti-diagonal": _constant([[0, 1], [1, 0]]),   # second example: output [[5, 7, 7], [36, 4, 9], [0, 3, 7]]
+}
+
 __all__ = [
+    # the lecture's worked example
+    "LECTURE_IMAGE", "LECTURE_FILTERS",
     # sizes and padding
     "conv_output_length", "same_padding", "pad_input",
     # convolution: naive, fast, gradient
@@ -50,6 +77,9 @@ __all__ = [
     "conv1x1", "depthwise_conv2d", "separable_conv2d",
     # parameter counts
     "conv2d_param_count", "dense_param_count",
+    # lecture demonstrations
+    "KERNEL_KINDS", "CLASSIC_KERNELS", "kernel_of", "multiply_add_terms", "shift_image",
+    "edge_detector_map", "pooling_shift_stats", "translation_invariance",
 ]
 
 
@@ -61,9 +91,9 @@ def conv_output_length(input_length: int, kernel_size: int, stride: int = 1,
     ``"valid"``: ``floor((L - K) / S) + 1`` (the lecture's ``(W + P - K) / S + 1``
     with ``P = 0``); ``"same"``: ``ceil(L / S)``.
     """
-    length = _as_positive_int(input_length, "input_length")
-    k = _as_positive_int(kernel_size, "kernel_size")
-    s = _as_positive_int(stride, "stride")
+    length = check_scalar(input_length, "input_length", int, min_val=1)
+    k = check_scalar(kernel_size, "kernel_size", int, min_val=1)
+    s = check_scalar(stride, "stride", int, min_val=1)
     padding = check_padding(padding)
     if padding == "same":
         return -(-length // s)
@@ -79,20 +109,12 @@ def same_padding(input_length: int, kernel_size: int, stride: int = 1) -> tuple[
     ``total = max((ceil(L / S) - 1) * S + K - L, 0)``; ``pad_before = total // 2``,
     so an odd total puts the extra cell after (bottom/right).
     """
-    length = _as_positive_int(input_length, "input_length")
-    k = _as_positive_int(kernel_size, "kernel_size")
-    s = _as_positive_int(stride, "stride")
+    length = check_scalar(input_length, "input_length", int, min_val=1)
+    k = check_scalar(kernel_size, "kernel_size", int, min_val=1)
+    s = check_scalar(stride, "stride", int, min_val=1)
     out = -(-length // s)
     total = max((out - 1) * s + k - length, 0)
     return total // 2, total - total // 2
-
-
-def _as_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int; got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1; got {value}")
-    return int(value)
 
 
 def _pads(hw: tuple[int, int], kernel_hw: tuple[int, int], strides: tuple[int, int],
@@ -281,7 +303,7 @@ def _col2im(cols, x_shape, window, strides, padding, out_hw) -> np.ndarray:
 # multiply it by kernel.reshape(kh*kw*C, F), writing straight into the output.  A
 # block is about 1 MB, so the copy stays in the CPU cache (a whole-batch im2col
 # would be kh*kw times the input, 230 MB for 32x56x56x64), and the blocks run on one
-# thread per core, each with single-threaded BLAS (see _parallel_lines).
+# thread per core, each with single-threaded BLAS (coursekit.parallel.for_each_block).
 
 def _windows(xp, window, strides, out_hw):
     """Read-only view (N, OH, OW, kh, kw, C): ``[n, i, j, u, v] = xp[n, i*sh + u, j*sw + v]``."""
@@ -305,8 +327,8 @@ def _correlate(xp, kernel, strides, out_hw, bias=None):
         if bias is not None:
             rows += bias
 
-    _parallel_lines(out.shape[:3], kh * kw * cin * xp.itemsize, block, lambda results: None,
-                    flops=out.size * weights.shape[0])
+    for_each_block(out.shape[:3], kh * kw * cin * xp.itemsize, block, lambda results: None,
+                   flops=out.size * weights.shape[0])
     return out
 
 
@@ -320,75 +342,7 @@ def _correlate_kernel_grad(xp, dout, window, strides):
         g = dout[n, i0:i1].reshape(-1, dout.shape[3])
         return windows[n, i0:i1].reshape(len(g), k_rows).T @ g
 
-    return _parallel_lines(dout.shape[:3], k_rows * xp.itemsize, block, sum,
-                           flops=dout.size * k_rows)
-
-
-def _parallel_lines(lines_shape, row_bytes, block, reduce, flops):
-    """Call ``block(n, i0, i1)`` over all output lines (n, i) of ``lines_shape = (N, OH, OW)``.
-
-    Lines are grouped into blocks of about 1 MB of im2col rows (``row_bytes`` each).
-    ``reduce`` combines the blocks' return values (the kernel gradient sums them).
-    Big jobs run on a thread pool, one worker per core, with BLAS limited to one
-    thread: NumPy releases the GIL in copies and matmul, and workers that never wait
-    for each other keep their speed when other programs load the CPU (multithreaded
-    BLAS on many small blocks slowed down tenfold then).  The limit is process-wide
-    while it lasts (threadpoolctl): BLAS calls from other threads meanwhile run on one
-    thread too.  Small jobs run inline.
-    """
-    n_img, oh, ow = lines_shape
-    per_block = int(max(1, min(oh, _BLOCK_BYTES // max(1, ow * row_bytes))))
-    blocks = [(n, i0, min(i0 + per_block, oh)) for n in range(n_img) for i0 in range(0, oh, per_block)]
-    workers = _cpu_count()
-    if workers == 1 or flops < 2e7 or _blas_controller() is None:
-        return reduce([block(*b) for b in blocks])
-    # A few tasks per worker balance uneven load; each task runs consecutive blocks.
-    n_tasks = min(4 * workers, len(blocks))
-    bounds = np.linspace(0, len(blocks), n_tasks + 1).astype(int)
-
-    def task(a, b):
-        return reduce([block(*blk) for blk in blocks[a:b]])
-
-    pool, lock = _thread_pool(workers)
-    # The lock serialises concurrent callers: nested threadpoolctl limits from two
-    # threads could otherwise restore each other's values in the wrong order.
-    with lock, _blas_controller().limit(limits=1, user_api="blas"):
-        return reduce(list(pool.map(task, bounds[:-1], bounds[1:])))
-
-
-_BLOCK_BYTES = 1 << 20  # im2col bytes per block: stays in a core's L2 cache
-_POOL: dict = {}
-_CONTROLLER: list = []
-
-
-def _thread_pool(workers: int):
-    """(executor, lock) for this process; made anew after a fork (the threads do not survive it)."""
-    if _POOL.get("pid") != os.getpid():
-        import threading
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL.update(pid=os.getpid(), lock=threading.Lock(),
-                     pool=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="coursekit-conv"))
-    return _POOL["pool"], _POOL["lock"]
-
-
-def _cpu_count() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
-def _blas_controller():
-    """threadpoolctl's controller (imported lazily; None if threadpoolctl is missing)."""
-    if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            _CONTROLLER.append(None)
-        else:
-            _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0]
+    return for_each_block(dout.shape[:3], k_rows * xp.itemsize, block, sum, flops=dout.size * k_rows)
 
 
 def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
@@ -568,7 +522,8 @@ def _padding_from_output(dout, x, pool, strides) -> str:
         if dout.shape == want:
             return padding
     raise ValueError(
-        f"dout must have the pooled output's shape: {(x.shape[0],) + _output_hw(x.shape, pool, strides, 'same') + (x.shape[3],)} "
+        f"dout must have the pooled output's shape: "
+        f"{(x.shape[0],) + _output_hw(x.shape, pool, strides, 'same') + (x.shape[3],)} "
         f"for padding='same' or the 'valid' one; got {dout.shape}")
 
 
@@ -631,7 +586,8 @@ def conv1x1(x, kernel, bias=None):
     x: (N, H, W, C); kernel: (C, F) or (1, 1, C, F); bias: (F,) or None -> (N, H, W, F).
     ``out[n, i, j] = x[n, i, j] @ kernel + bias``.
     """
-    kernel = as_float_array(kernel, "kernel", ndim=(2, 4), shape_hint="(in_channels, filters) or (1, 1, in_channels, filters)")
+    kernel = as_float_array(kernel, "kernel", ndim=(2, 4),
+                            shape_hint="(in_channels, filters) or (1, 1, in_channels, filters)")
     if kernel.ndim == 4:
         if kernel.shape[:2] != (1, 1):
             raise ValueError(f"kernel must be (1, 1, in_channels, filters) for a 1x1 convolution; got {kernel.shape}")
@@ -641,12 +597,11 @@ def conv1x1(x, kernel, bias=None):
     return out + bias if bias is not None else out
 
 
-def depthwise_conv2d(x, depthwise_kernel, strides=1, padding="valid", bias=None):
+def depthwise_conv2d(x, depthwise_kernel, bias=None, strides=1, padding="valid"):
     """Depthwise convolution, equal to ``keras.layers.DepthwiseConv2D``.
 
     x: (N, H, W, C); depthwise_kernel: (kh, kw, C, M) with M the depth multiplier;
-    bias: (C*M,) or None (last, so the first four arguments read like the Keras
-    layer's) -> (N, OH, OW, C*M).  Every input channel is filtered on its own (no sum
+    bias: (C*M,) or None -> (N, OH, OW, C*M).  Every input channel is filtered on its own (no sum
     over channels)::
 
         out[n, i, j, c*M + m] = sum_{u, v} xp[n, i*sh + u, j*sw + v, c] * k[u, v, c, m] + bias[c*M + m]
@@ -661,7 +616,8 @@ def depthwise_conv2d(x, depthwise_kernel, strides=1, padding="valid", bias=None)
     if bias is not None:
         bias = as_float_array(bias, "bias", ndim=1, shape_hint=f"(in_channels*depth_multiplier,) = ({cin * mult},)")
         if bias.shape != (cin * mult,):
-            raise ValueError(f"bias must have shape (in_channels*depth_multiplier,) = ({cin * mult},); got {bias.shape}")
+            raise ValueError(f"bias must have shape (in_channels*depth_multiplier,) = ({cin * mult},); "
+                             f"got {bias.shape}")
     strides = as_pair(strides, "strides")
     padding = check_padding(padding)
     _check_window_fits(x.shape, (kh, kw), strides, padding, "kernel_size")
@@ -683,7 +639,7 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, bias=None, strides=1
     (1, 1, C*M, F) or (C*M, F); bias: (F,) or None -> (N, OH, OW, F).
     Parameters: ``kh*kw*C*M + C*M*F (+ F)`` instead of ``kh*kw*C*F (+ F)``.
     """
-    return conv1x1(depthwise_conv2d(x, depthwise_kernel, strides, padding), pointwise_kernel, bias)
+    return conv1x1(depthwise_conv2d(x, depthwise_kernel, None, strides, padding), pointwise_kernel, bias)
 
 
 # ------------------------------------------------------------ parameter counts
@@ -694,8 +650,8 @@ def conv2d_param_count(kernel_size, in_channels, filters, use_bias=True) -> int:
     channels: 16 * (3*3*8 + 1) = 1168.  Independent of the image size.
     """
     kh, kw = as_pair(kernel_size, "kernel_size")
-    cin = _as_positive_int(in_channels, "in_channels")
-    f = _as_positive_int(filters, "filters")
+    cin = check_scalar(in_channels, "in_channels", int, min_val=1)
+    f = check_scalar(filters, "filters", int, min_val=1)
     return kh * kw * cin * f + (f if use_bias else 0)
 
 
@@ -705,7 +661,123 @@ def dense_param_count(in_features, units, use_bias=True) -> int:
     Compare with :func:`conv2d_param_count`: a dense layer from a 28x28 image to as
     many outputs needs 784*784 + 784 = 615,440 weights; a 3x3 conv needs 10.
     """
-    n_in = _as_positive_int(in_features, "in_features")
-    n_units = _as_positive_int(units, "units")
+    n_in = check_scalar(in_features, "in_features", int, min_val=1)
+    n_units = check_scalar(units, "units", int, min_val=1)
     return n_in * n_units + (n_units if use_bias else 0)
 
+
+
+# ------------------------------------------------- lecture demonstrations
+# What lecture 4 shows beside the layers: small named kernels, the multiply-add of one
+# output cell, and how much a shift of the input changes a feature map before and after
+# pooling.  The widgets in coursekit.widgets.convolution draw these.
+
+KERNEL_KINDS = ("diagonal", "anti-diagonal", "box blur", "vertical edge", "ramp 1..k*k")
+
+# Classic hand-made 3x3 filters (what a first conv layer tends to learn anyway): name -> (3, 3).
+CLASSIC_KERNELS = {
+    "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=np.float64),
+    "box blur 3x3": np.full((3, 3), 1 / 9),
+    "Gaussian blur": np.outer([1, 2, 1], [1, 2, 1]) / 16.0,
+    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.float64),
+    "Sobel x (vertical edges)": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64),
+    "Sobel y (horizontal edges)": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float64),
+    "Laplacian (all edges)": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=np.float64),
+}
+
+
+def kernel_of(kind: str, size: int) -> np.ndarray:
+    """A ``(size, size)`` kernel of one of :data:`KERNEL_KINDS`.
+
+    diagonal: identity matrix; anti-diagonal: flipped identity (at size 2 these are
+    :data:`LECTURE_FILTERS`); box blur: all ``1 / size**2``; vertical edge: -1 in the left
+    columns, +1 in the right ones (0 in the middle column); ramp: 1, 2, ..., ``size**2`` row
+    by row (asymmetric, so flipping it shows).
+    """
+    check_option(kind, "kind", KERNEL_KINDS)
+    size = check_scalar(size, "size (the kernel is size x size)", int, min_val=1)
+    if kind == "diagonal":
+        return np.eye(size)
+    if kind == "anti-diagonal":
+        return np.eye(size)[:, ::-1].copy()
+    if kind == "box blur":
+        return np.full((size, size), 1.0 / size**2)
+    if kind == "vertical edge":
+        col = np.sign(np.arange(size) - (size - 1) / 2)
+        return np.tile(col, (size, 1))
+    return np.arange(1, size * size + 1, dtype=np.float64).reshape(size, size)
+
+
+def multiply_add_terms(window, kernel) -> list[tuple[float, float]]:
+    """The ``(input, weight)`` pairs of one output cell, row by row.
+
+    window, kernel: (k, k), the padded input under the kernel and the kernel; the output
+    cell is ``sum(x * w for x, w in terms)``.
+    """
+    return list(zip(np.ravel(window).tolist(), np.ravel(kernel).tolist()))
+
+
+def shift_image(image, dx: int, dy: int = 0) -> np.ndarray:
+    """A 2-D image (H, W) shifted right by ``dx`` and down by ``dy`` pixels, zeros filling in -> (H, W)."""
+    img = np.asarray(image, dtype=np.float64)
+    out = np.zeros_like(img)
+    h, w = img.shape
+    if abs(dx) >= w or abs(dy) >= h:
+        return out
+    src = img[max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
+    out[max(0, dy):max(0, dy) + src.shape[0], max(0, dx):max(0, dx) + src.shape[1]] = src
+    return out
+
+
+def edge_detector_map(image) -> np.ndarray:
+    """A one-filter conv layer's feature map: ``ReLU(conv2d(image, Sobel x, "same"))``, (H, W) -> (H, W)."""
+    kernel = CLASSIC_KERNELS["Sobel x (vertical edges)"][:, :, None, None]
+    x = np.asarray(image, dtype=np.float64)[None, :, :, None]
+    return np.maximum(conv2d(x, kernel, padding="same")[0, :, :, 0], 0.0)
+
+
+def pooling_shift_stats(feature_map, shifted_map, pool_size: int, kind: str = "max",
+                        atol: float = 1e-9) -> dict:
+    """How much of a feature map, and of its pooled version, a shift of the input leaves unchanged.
+
+    feature_map, shifted_map: (H, W), the map before and after the shift; ``pool_size`` 1
+    means no pooling.  Returns ``unchanged_map`` / ``unchanged_pooled``: among the cells active
+    (non-zero) before or after the shift, the fraction whose value did not change (within
+    ``atol``); ``relative_change_map`` / ``relative_change_pooled``:
+    ``||after - before|| / ||before||``; and ``pooled`` / ``pooled_shifted`` (H // p, W // p).
+    """
+    check_option(kind, "kind", ("max", "average"))
+    pool = max_pool2d if kind == "max" else average_pool2d
+    a = np.asarray(feature_map, dtype=np.float64)
+    b = np.asarray(shifted_map, dtype=np.float64)
+    pa = pool(a[None, :, :, None], pool_size)[0, :, :, 0]
+    pb = pool(b[None, :, :, None], pool_size)[0, :, :, 0]
+
+    def relative_change(before, after):
+        return float(np.linalg.norm(after - before) / max(np.linalg.norm(before), 1e-12))
+
+    def unchanged(before, after):
+        active = (np.abs(before) > atol) | (np.abs(after) > atol)
+        if not active.any():
+            return 1.0
+        return float(np.mean(np.isclose(before[active], after[active], atol=atol, rtol=0)))
+
+    return {"unchanged_map": unchanged(a, b), "unchanged_pooled": unchanged(pa, pb),
+            "relative_change_map": relative_change(a, b), "relative_change_pooled": relative_change(pa, pb),
+            "pooled": pa, "pooled_shifted": pb}
+
+
+def translation_invariance(images, pool_sizes=(1, 2, 4), shift: int = 1, kind: str = "max") -> dict:
+    """Mean over ``images`` (each (H, W)) of :func:`pooling_shift_stats` for each pool size.
+
+    Each image and its copy shifted right by ``shift`` go through :func:`edge_detector_map`.
+    Returns ``{pool_size: {"unchanged": mean fraction of active cells unchanged,
+    "relative_change": mean relative change}}``; pool size 1 is the detector map itself.
+    """
+    maps = [(edge_detector_map(img), edge_detector_map(shift_image(img, shift))) for img in images]
+    result = {}
+    for p in pool_sizes:
+        stats = [pooling_shift_stats(a, b, p, kind) for a, b in maps]
+        result[int(p)] = {"unchanged": float(np.mean([s["unchanged_pooled"] for s in stats])),
+                          "relative_change": float(np.mean([s["relative_change_pooled"] for s in stats]))}
+    return result

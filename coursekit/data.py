@@ -1,20 +1,30 @@
 """Offline data for the course: nothing here downloads anything.
 
-    height_abdomen()      lecture 1: height / abdominal circumference of men (seed 000), labelled
+    height_abdomen()      lecture 1: height / abdominal circumference of 108 men (Salvatore,
+                          IUSS Pavia), labelled by the waist-to-height ratio
     nand_table(), xor_table()          the two logic truth tables
-    digits_5x5()          the five 5x5 binary digits of the MATLAB ``TrainingNetwork`` (seed 000)
+    digits_5x5()          the five 5x5 binary digits of Salvatore's MATLAB ``TrainingNetwork``
     digits_8x8()          scikit-learn's bundled 8x8 handwritten digits (1797 images)
     photo()               a real photograph shipped by matplotlib (Grace Hopper) or scikit-learn
-    two_gaussians(x, y)   the difference-of-two-Gaussians loss surface of seed 004, and its gradient
+    two_gaussians(x, y)   the difference-of-two-Gaussians loss surface of the Bologna lesson
+                          notes, and its gradient
+    source_task_data()    lecture 6's source task: handwritten digits 0-4 and 86 printed glyphs
+                          (91 classes), rendered from matplotlib's fonts
+    target_task_data()    lecture 6's target task: a few handwritten 5-9 to learn from
 
-scikit-learn and the image readers are imported inside the functions (``import coursekit.data`` stays fast).
+scikit-learn, scipy and the image readers are imported inside the functions (``import coursekit.data``
+stays fast).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from coursekit.validation import as_pair, check_option, check_scalar
 
 __all__ = [
     "HeightAbdomen", "height_abdomen", "HEIGHT_ABDOMEN_INTRO", "LABEL_RULE", "standardize",
@@ -22,16 +32,18 @@ __all__ = [
     "digits_5x5", "digits_8x8",
     "photo",
     "TWO_GAUSSIANS", "TWO_GAUSSIANS_STARTS", "two_gaussians", "two_gaussians_gradient",
+    "SOURCE_DIGITS", "TARGET_DIGITS", "GLYPH_FONTS", "GLYPH_CLASSES", "SOURCE_CLASSES",
+    "source_task_data", "target_task_data",
 ]
 
 # --------------------------------------------------------------------------------------------
 # (a) Height / abdominal circumference (lecture 1)
 # --------------------------------------------------------------------------------------------
 
-# Seed 000 (000_ac985fa1888de24d.txt), lines 314-321, "Training set: 'healthy' vs overweighting men",
-# copied verbatim: each H row (height, cm) is followed by its C row (abdominal circumference, cm);
-# each line holds three groups of nine men.  108 men in all.
-_SEED_000_TRAINING_TABLE = """\
+# Salvatore (IUSS Pavia), the "Training set: 'healthy' vs overweighting men" table, copied verbatim:
+# each H row (height, cm) is followed by its C row (abdominal circumference, cm); each line holds
+# three groups of nine men.  108 men in all.
+_TRAINING_TABLE = """\
 H	185	178	184	190	169	188	185	192	175	H	168	179	170	180	169	189	188	190	178	H	185	192	175	185	192	168	190	186	168
 C	85	94	102	80	98	110	116	77	84	C	88	90	68	120	112	109	89	92	94	C	77	103	119	98	99	100	98	96	78
 H	188	190	178	169	188	185	192	190	188	H	185	192	168	179	188	185	192	175	180	H	169	189	188	190	169	188	185	192	188
@@ -42,7 +54,7 @@ H	190	170	179	170	180	179	177	185	159	H	176	168	179	188	185	177	168	179	188	H	17
 C	68	120	98	96	77	103	119	98	89	C	104	77	98	96	78	90	79	68	120	C	102	98	96	78	82	95	99	100	96
 """
 
-# Seed 000, lines 25-26: the nine men of the opening slide ("A Human-Vision Task").
+# Salvatore (IUSS Pavia): the nine men of the opening slide ("A Human-Vision Task").
 HEIGHT_ABDOMEN_INTRO = np.array([
     [181, 85], [184, 94], [172, 102], [160, 80], [170, 98],
     [187, 110], [184, 116], [176, 77], [190, 84],
@@ -50,7 +62,7 @@ HEIGHT_ABDOMEN_INTRO = np.array([
 
 LABEL_RULE = ("label 1 ('overweight') when abdominal circumference / height >= 0.5 (the waist-to-height "
               "ratio cut-off of Ashwell & Hsieh, 'keep your waist to less than half your height'), "
-              "else 0 ('healthy'). The seed gives no labels; this rule is our choice.")
+              "else 0 ('healthy'). The lecture gives no labels; this rule is our choice.")
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,8 @@ class HeightAbdomen:
     source: str
 
 
-def _parse_seed_table(text: str) -> np.ndarray:
+def _parse_training_table(text: str) -> np.ndarray:
+    """(108, 2) [height, circumference] from the H/C rows of :data:`_TRAINING_TABLE`."""
     rows = [line.split("\t") for line in text.strip().splitlines()]
     cols = []
     for h_row, c_row in zip(rows[0::2], rows[1::2]):
@@ -78,16 +91,17 @@ def _parse_seed_table(text: str) -> np.ndarray:
 def height_abdomen(which: str = "training") -> HeightAbdomen:
     """The height / abdominal-circumference men of lecture 1, labelled by :data:`LABEL_RULE`.
 
-    which="training": the 108-man training table (seed 000, lines 314-321);
-    which="intro": the 9 men of the opening slide (seed 000, lines 25-26).
+    which="training": the 108-man training table of Salvatore's lecture (IUSS Pavia);
+    which="intro": the 9 men of its opening slide.
     Returns a :class:`HeightAbdomen` with x (n, 2) float64 in cm and y (n,) float64 in {0, 1}.
     """
+    check_option(which, "which", ("training", "intro"))
     if which == "training":
-        x, source = _parse_seed_table(_SEED_000_TRAINING_TABLE), "seed 000, lines 314-321"
-    elif which == "intro":
-        x, source = HEIGHT_ABDOMEN_INTRO.copy(), "seed 000, lines 25-26"
+        x = _parse_training_table(_TRAINING_TABLE)
+        source = "Salvatore, IUSS Pavia, the 'healthy vs overweighting men' training table"
     else:
-        raise ValueError(f"which must be 'training' or 'intro'; got {which!r}")
+        x = HEIGHT_ABDOMEN_INTRO.copy()
+        source = "Salvatore, IUSS Pavia, the opening slide 'A Human-Vision Task'"
     y = (x[:, 1] / x[:, 0] >= 0.5).astype(np.float64)
     return HeightAbdomen(x=x, y=y, feature_names=("height_cm", "abdomen_cm"), rule=LABEL_RULE, source=source)
 
@@ -124,21 +138,21 @@ def xor_table():
 
 
 # --------------------------------------------------------------------------------------------
-# (c) 5x5 digits of the MATLAB TrainingNetwork (seed 000)
+# (c) 5x5 digits of Salvatore's MATLAB TrainingNetwork
 # --------------------------------------------------------------------------------------------
 
-# As in the seed, 0 is ink and 1 is background.  Digits 1 and 2 are transcribed from seed 000,
-# lines 883-894 (TrainingNetwork.m lines 3-14; the seed's `input_Image(:,:,:,k)` has one index too
-# many for a 5x5x5 array - read it as `(:,:,k)`).  Of digit 5 the seed shows only its last two rows
-# (TrainingNetwork.m lines 30-31, seed lines 902-903: "1 1 1 1 0; 0 0 0 0 1"), which ours keeps.
+# As in the lecture, 0 is ink and 1 is background.  Digits 1 and 2 are transcribed from Salvatore's
+# slide of TrainingNetwork.m (its lines 3-14; the slide's `input_Image(:,:,:,k)` has one index too
+# many for a 5x5x5 array - read it as `(:,:,k)`).  Of digit 5 the slide shows only its last two rows
+# (TrainingNetwork.m lines 30-31: "1 1 1 1 0; 0 0 0 0 1"), which ours keeps.
 # Digits 3, 4 and the top of 5 are drawn by us in the same style.
 _DIGITS_5X5 = np.array([
-    [[1, 0, 0, 1, 1],   # 1 (seed)
+    [[1, 0, 0, 1, 1],   # 1 (lecture)
      [1, 1, 0, 1, 1],
      [1, 1, 0, 1, 1],
      [1, 1, 0, 1, 1],
      [1, 0, 0, 0, 1]],
-    [[0, 0, 0, 0, 1],   # 2 (seed)
+    [[0, 0, 0, 0, 1],   # 2 (lecture)
      [1, 1, 1, 1, 0],
      [1, 0, 0, 0, 1],
      [0, 1, 1, 1, 1],
@@ -153,7 +167,7 @@ _DIGITS_5X5 = np.array([
      [1, 0, 1, 0, 1],
      [0, 0, 0, 0, 0],
      [1, 1, 1, 0, 1]],
-    [[0, 0, 0, 0, 0],   # 5 (ours; last two rows from the seed)
+    [[0, 0, 0, 0, 0],   # 5 (ours; last two rows from the lecture)
      [0, 1, 1, 1, 1],
      [0, 0, 0, 0, 1],
      [1, 1, 1, 1, 0],
@@ -164,8 +178,8 @@ _DIGITS_5X5 = np.array([
 def digits_5x5(ink_is_one: bool = False):
     """The five 5x5 digits 1-5 of lecture 1's deep network: (X, Y, labels).
 
-    X (5, 5, 5) = (digit, row, col) float64 in {0, 1}, 0 = ink as in the seed (``ink_is_one=True``
-    inverts it); Y (5, 5) one-hot (the seed's ``correct_Output``, the identity); labels (5,) = 1..5.
+    X (5, 5, 5) = (digit, row, col) float64 in {0, 1}, 0 = ink as in the lecture (``ink_is_one=True``
+    inverts it); Y (5, 5) one-hot (the MATLAB program's ``correct_Output``, the identity); labels (5,) = 1..5.
     MATLAB's ``reshape(img, 25, 1)`` is column-major: use ``X[k].T.reshape(25)`` to reproduce it,
     ``X.reshape(5, 25)`` for row-major.
     """
@@ -206,27 +220,22 @@ def photo(gray: bool = True, size=None, name: str = "grace_hopper"):
     """
     from PIL import Image
 
+    check_option(name, "name", _PHOTOS)
     if name == "grace_hopper":
         import matplotlib.cbook as cbook
 
         with Image.open(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as im:
             img = im.convert("RGB")
-    elif name in ("china", "flower"):
+    else:
         from sklearn.datasets import load_sample_image
 
         img = Image.fromarray(load_sample_image(f"{name}.jpg"))
-    else:
-        raise ValueError(f"name must be one of {', '.join(map(repr, _PHOTOS))}; got {name!r}")
     if size is not None:
-        if isinstance(size, (int, np.integer)):
-            scale = int(size) / max(img.size)
+        if isinstance(size, (int, np.integer)):  # the longer side
+            scale = check_scalar(size, "size", int, min_val=1) / max(img.size)
             hw = (max(1, round(img.size[1] * scale)), max(1, round(img.size[0] * scale)))
         else:
-            hw = tuple(int(s) for s in size)
-            if len(hw) != 2:
-                raise ValueError(f"size must be None, an int or (height, width); got {size!r}")
-        if min(hw) < 1:
-            raise ValueError(f"size must be positive; got {size!r}")
+            hw = as_pair(size, "size (height, width)")
         img = img.resize((hw[1], hw[0]), Image.Resampling.LANCZOS)
     rgb = np.asarray(img, dtype=np.float64) / 255.0
     if gray:
@@ -235,11 +244,11 @@ def photo(gray: bool = True, size=None, name: str = "grace_hopper"):
 
 
 # --------------------------------------------------------------------------------------------
-# (f) Difference of two bivariate Gaussians (seed 004)
+# (f) Difference of two bivariate Gaussians (the Bologna lesson notes)
 # --------------------------------------------------------------------------------------------
 
-# Seed 004, lines 344-348: "Showed gradient_descent_animation.ipynb. The function is a difference of
-# two bi-variate gaussian distributions" - the seed gives no parameters.  We take them from the
+# The Bologna lesson notes: "Showed gradient_descent_animation.ipynb. The function is a difference of
+# two bi-variate gaussian distributions" - the notes give no parameters.  We take them from the
 # public notebook of that name used in that course: f = 10 * (N(mu2, S2) - N(mu1, S1)), a well
 # near mu1 = (0, 0) and a hill near mu2 = (1, 1).  That notebook's "gradient" omits the factor 10 and
 # its sign is flipped (it is minus the gradient of N2 - N1), so its `pos + step * f1(pos)` with step 1
@@ -280,3 +289,151 @@ def two_gaussians_gradient(x, y):
     _, g2x, g2y = _gaussian_pdf_and_grad(x, y, p["mu2"], p["sigma2"])
     _, g1x, g1y = _gaussian_pdf_and_grad(x, y, p["mu1"], p["sigma1"])
     return p["scale"] * (g2x - g1x), p["scale"] * (g2y - g1y)
+
+
+# --------------------------------------------------------------------------------------------
+# (g) Transfer learning (lecture 6): the 91-class glyph + digit source task, the digit target task
+# --------------------------------------------------------------------------------------------
+
+SOURCE_DIGITS = (0, 1, 2, 3, 4)
+TARGET_DIGITS = (5, 6, 7, 8, 9)
+
+
+def _digits_nhwc():
+    """:func:`digits_8x8` as Keras images: float32 (1797, 8, 8, 1) in [0, 1], int64 labels."""
+    images, labels = digits_8x8()
+    return images.astype(np.float32)[..., None], labels
+
+
+# Printed glyphs: the big part of the source task.  Rendered offline from the fonts
+# matplotlib ships, then turned into 8x8 images the way the UCI/scikit-learn digits
+# were made (a 32x32 bitmap, then the count of "on" pixels in each 4x4 block, 0..16).
+GLYPH_FONTS = (
+    "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf",
+    "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerif-BoldItalic.ttf",
+    "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf",
+    "DejaVuSansMono-BoldOblique.ttf", "STIXGeneral.ttf", "STIXGeneralBol.ttf", "STIXGeneralItalic.ttf",
+    "STIXGeneralBolIta.ttf", "cmr10.ttf", "cmss10.ttf", "cmtt10.ttf", "cmb10.ttf", "cmti10.ttf",
+)
+# Letters and symbols; never the target digits 5-9.  Left out: letters an 8x8 image cannot
+# tell from another class (O/0, I/l/1, lower case c o s v w x z = upper case).
+GLYPH_CLASSES = tuple("ABCDEFGHJKLMNPQRSTUVWXYZabdefghijkmnpqrtuy"
+                      "αβγδεζηθλμξπρστφχψωΓΔΘΛΞΠΣΦΨΩ&%#@?+=<>$§∂∞£€")
+SOURCE_CLASSES = tuple(str(d) for d in SOURCE_DIGITS) + GLYPH_CLASSES
+_GLYPH_SIZE, _GLYPH_PAD = 48, 6  # master rendering: font size (px) and padding
+
+
+@functools.lru_cache(maxsize=None)
+def _font(font_file: str):
+    """matplotlib's font file as (FreeType face for the character map, PIL font at 48 px)."""
+    import matplotlib
+    from matplotlib.ft2font import FT2Font
+    from PIL import ImageFont
+
+    path = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / font_file)
+    return FT2Font(path), ImageFont.truetype(path, _GLYPH_SIZE)
+
+
+def _glyph_sdf(char: str, font_file: str) -> np.ndarray | None:
+    """Distance (px) from each pixel to the glyph's ink at font size 48, or None if the font lacks it.
+
+    ``distance <= r`` is the glyph with strokes ``r`` pixels fatter on each side: one
+    rendering serves every stroke thickness.  Cropped to the ink plus 6 px of margin.
+    """
+    from PIL import Image, ImageDraw
+    from scipy import ndimage
+
+    face, font = _font(font_file)
+    if face.get_char_index(ord(char)) == 0:
+        return None
+    size = _GLYPH_SIZE
+    img = Image.new("L", (2 * size, 2 * size), 0)
+    ImageDraw.Draw(img).text((size // 2, size // 4), char, fill=255, font=font)
+    ink = np.asarray(img) > 127
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    ink = np.pad(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], _GLYPH_PAD)
+    return ndimage.distance_transform_edt(~ink).astype(np.float32)
+
+
+def _render_glyphs(sdfs: list[np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` randomly distorted 8x8 images of each glyph: ``(len(sdfs) * n, 8, 8)`` in [0, 1].
+
+    Each sample: stroke offset, rotation, slant (shear), a smooth wobble, height 80-100 %
+    of the 32x32 box, width by the glyph's aspect (x 0.75-1.2), centred +-1.5 px; the
+    32x32 bitmap is reduced to 4x4 block counts / 16, like the UCI digits.
+    """
+    size = max(max(d.shape) for d in sdfs)
+    stack = np.full((len(sdfs), size, size), np.inf, np.float32)  # padded with "far outside"
+    for i, d in enumerate(sdfs):
+        stack[i, :d.shape[0], :d.shape[1]] = d
+    which = np.repeat(np.arange(len(sdfs)), n)
+    m = len(which)
+    # glyph bounding box (ink between _GLYPH_PAD and shape - _GLYPH_PAD), grown by the stroke offset
+    half = np.array([[d.shape[1] / 2 - _GLYPH_PAD, d.shape[0] / 2 - _GLYPH_PAD] for d in sdfs])[which]
+    centre = np.array([[d.shape[1] / 2, d.shape[0] / 2] for d in sdfs])[which]
+    radius = rng.uniform(0.7, 2.7, m)
+    angle, shear = np.deg2rad(rng.uniform(-12, 12, m)), rng.uniform(-0.35, 0.35, m)
+    c, s = np.cos(angle), np.sin(angle)
+    A = np.stack([np.stack([c, c * shear - s], -1), np.stack([s, s * shear + c], -1)], 1)  # rotation @ shear
+    corners = np.array([[-1, -1, 1, 1], [-1, 1, -1, 1]])[None] * (half + radius[:, None])[..., None]
+    extent = np.abs(A @ corners).max(-1) * 2                                            # (m, 2): width, height
+    sy = 32 * rng.uniform(0.8, 1.0, m) / extent[:, 1]
+    sx = np.minimum(sy * rng.uniform(0.75, 1.2, m), 30 / extent[:, 0])
+    centre_out = np.stack([16 + rng.uniform(-1.5, 1.5, m), 16 + rng.uniform(-1, 1, m)], -1)
+    # output pixel o (wobbled) -> glyph pixel p = M (o - centre_out) + centre, M = A^-1 diag(1/sx, 1/sy)
+    M = (np.linalg.inv(A) / np.stack([sx, sy], -1)[:, None, :]).astype(np.float32)
+    oy, ox = np.mgrid[0:32, 0:32].astype(np.float32) + 0.5
+    o = np.stack([ox.ravel(), oy.ravel()])[None]                                      # (1, 2, 1024)
+    freq, phase = rng.uniform(0.1, 0.3, (m, 2, 1)), rng.uniform(0, 2 * np.pi, (m, 2, 1))
+    wobble = (rng.uniform(0, 1.5, (m, 2, 1)) * np.sin(freq * o[:, ::-1] + phase)).astype(np.float32)
+    p = M @ (o + wobble - centre_out[:, :, None].astype(np.float32)) + centre[:, :, None].astype(np.float32)
+    px = np.rint(p[:, 0]).astype(np.int32).clip(0, size - 1)
+    py = np.rint(p[:, 1]).astype(np.int32).clip(0, size - 1)
+    bitmap = stack[which[:, None], py, px] <= radius[:, None]
+    return bitmap.reshape(m, 8, 4, 8, 4).sum(axis=(2, 4)) / 16.0
+
+
+def source_task_data(samples_per_font: int = 8, seed: int = 0):
+    """Source task: handwritten digits 0-4 plus printed letters/symbols, 8x8 in [0, 1].
+
+    Classes (``SOURCE_CLASSES``, label = index): the digits 0-4, then ``GLYPH_CLASSES``
+    (Latin letters, Greek letters, symbols; never 5-9).  Digits 0-4: every scikit-learn
+    image (~900, handwritten) plus printed ones; glyphs: ``samples_per_font`` randomly
+    distorted renderings per class and font (``GLYPH_FONTS``, matplotlib's own fonts),
+    drawn with ``seed``.  Returns ``(x (N, 8, 8, 1) float32, y (N,) int64)``, shuffled;
+    N ~ 14,900 with the defaults (a few seconds).
+    """
+    samples_per_font = check_scalar(samples_per_font, "samples_per_font", int, min_val=0)
+    images, labels = _digits_nhwc()
+    keep = np.isin(labels, SOURCE_DIGITS)
+    xs, ys = [images[keep, ..., 0]], [labels[keep]]
+    rng = np.random.default_rng(seed)
+    for label, char in enumerate(SOURCE_CLASSES if samples_per_font else ()):
+        sdfs = [sdf for sdf in (_glyph_sdf(char, font) for font in GLYPH_FONTS) if sdf is not None]
+        xs.append(_render_glyphs(sdfs, samples_per_font, rng))
+        ys.append(np.full(len(xs[-1]), label))
+    x, y = np.concatenate(xs).astype(np.float32)[..., None], np.concatenate(ys).astype(np.int64)
+    order = rng.permutation(len(x))
+    return x[order], y[order]
+
+
+def target_task_data(n_per_class: int = 10, seed: int = 0):
+    """Target task: digits 5-9 relabelled 0-4, few labelled training images.
+
+    Draws ``n_per_class`` training images of each digit (with ``seed``); every other
+    5-9 image is the test set (~850 images).  Returns
+    ``(x_train (5 n, 8, 8, 1), y_train (5 n,), x_test, y_test)``, pixels in [0, 1],
+    labels ``digit - 5``.  The source classes 0-4 never appear.
+    """
+    n_per_class = check_scalar(n_per_class, "n_per_class", int, min_val=1, max_val=150)
+    images, labels = _digits_nhwc()
+    rng = np.random.default_rng(seed)
+    train_idx = []
+    for digit in TARGET_DIGITS:
+        idx = np.flatnonzero(labels == digit)
+        train_idx.extend(rng.choice(idx, size=n_per_class, replace=False))
+    train_idx = np.sort(np.array(train_idx))
+    test_mask = np.isin(labels, TARGET_DIGITS)
+    test_mask[train_idx] = False
+    y = labels - TARGET_DIGITS[0]
+    return images[train_idx], y[train_idx], images[test_mask], y[test_mask]

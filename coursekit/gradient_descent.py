@@ -15,8 +15,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from coursekit._validation import as_float_array, check_same_shape
+from coursekit.data import two_gaussians, two_gaussians_gradient
 from coursekit.neuron import binary_crossentropy, mean_squared_error, sigmoid
+from coursekit.validation import as_float_array, check_option, check_same_shape, check_scalar
 
 __all__ = [
     "numerical_gradient", "gradient_descent",
@@ -25,6 +26,9 @@ __all__ = [
     "TrainingHistory", "train_neuron",
     "OPTIMIZERS", "minimize",
     "VALLEY_CURVATURES", "elongated_valley", "elongated_valley_gradient",
+    # lecture demonstrations
+    "gaussians_f", "gaussians_grad", "gaussians_surface", "gaussians_minimum", "classify_paths",
+    "DemoStarts", "find_demo_starts",
 ]
 
 
@@ -39,8 +43,7 @@ def numerical_gradient(f: Callable, x, h=1e-5):
     O(h**2).  ``x`` is unchanged afterwards (we perturb a float64 copy).
     """
     x = np.array(as_float_array(x, "x"), dtype=np.float64, copy=True)
-    if not h > 0:
-        raise ValueError(f"h must be > 0; got {h!r}")
+    h = check_scalar(h, "h", min_val=0, include_boundaries="neither")
     grad = np.zeros_like(x)
     flat_x, flat_g = x.reshape(-1), grad.reshape(-1)  # views of the copies
     for i in range(flat_x.size):
@@ -60,7 +63,7 @@ def gradient_descent(grad_fn: Callable, x0, learning_rate, num_steps):
     Shape (num_steps + 1,) + x0.shape, float64; row 0 is x0.
     """
     x = np.array(as_float_array(x0, "x0"), dtype=np.float64, copy=True)
-    num_steps = _check_steps(num_steps)
+    num_steps = check_scalar(num_steps, "num_steps", int, min_val=0)
     path = np.empty((num_steps + 1,) + x.shape)
     path[0] = x
     for t in range(num_steps):
@@ -70,12 +73,6 @@ def gradient_descent(grad_fn: Callable, x0, learning_rate, num_steps):
         x = x - learning_rate * g
         path[t + 1] = x
     return path
-
-
-def _check_steps(num_steps) -> int:
-    if not isinstance(num_steps, (int, np.integer)) or isinstance(num_steps, bool) or num_steps < 0:
-        raise ValueError(f"num_steps must be an int >= 0; got {num_steps!r}")
-    return int(num_steps)
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,8 +145,7 @@ def adam_update(w, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
     constants; results agree with Keras to float32 tolerance in both dtypes.
     """
     w, grad, m, v = _same_shape_arrays(w=w, grad=grad, m=m, v=v)
-    if not isinstance(t, (int, np.integer)) or isinstance(t, bool) or t < 1:
-        raise ValueError(f"t must be the 1-based step number (an int >= 1); got {t!r}")
+    t = check_scalar(t, "t (the 1-based step number)", int, min_val=1)
     alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
     new_m = m + (grad - m) * (1 - beta_1)
     new_v = v + (np.square(grad) - v) * (1 - beta_2)
@@ -172,10 +168,9 @@ def iterate_minibatches(x, y, batch_size, shuffle=True, seed=None) -> Iterator[t
     if x.ndim < 1 or y.ndim < 1 or len(x) != len(y):
         raise ValueError(f"x and y must have the same number of samples (first axis); "
                          f"got x shape {x.shape} and y shape {y.shape}")
-    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size must be an int >= 1; got {batch_size!r}")
+    batch_size = check_scalar(batch_size, "batch_size", int, min_val=1)
     order = np.random.default_rng(seed).permutation(len(x)) if shuffle else np.arange(len(x))
-    return _batches(x, y, order, int(batch_size))
+    return _batches(x, y, order, batch_size)
 
 
 def _batches(x, y, order, batch_size):
@@ -238,9 +233,8 @@ def train_neuron(x, y, w0, b0, learning_rate, epochs, batch_size=None, loss="mse
     if w.shape != (x.shape[1],):
         raise ValueError(f"w0 must have shape (d,) = ({x.shape[1]},) to match x shape {x.shape}; got {w.shape}")
     b = float(b0)
-    if loss not in ("mse", "bce"):
-        raise ValueError(f"loss must be 'mse' or 'bce'; got {loss!r}")
-    epochs = _check_steps(epochs)
+    check_option(loss, "loss", ("mse", "bce"))
+    epochs = check_scalar(epochs, "epochs", int, min_val=0)
     batch_size = len(x) if batch_size is None else batch_size
     rng = np.random.default_rng(seed)
 
@@ -286,15 +280,14 @@ def minimize(grad_fn: Callable, x0, optimizer="sgd", num_steps=100, **hyper):
     optimizer: "sgd", "momentum", "nesterov", "rmsprop" or "adam"; ``hyper`` overrides the
     defaults in ``OPTIMIZERS[optimizer]`` (e.g. learning_rate=0.1, momentum=0.8).
     """
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {', '.join(map(repr, OPTIMIZERS))}; got {optimizer!r}")
+    check_option(optimizer, "optimizer", tuple(OPTIMIZERS))
     unknown = set(hyper) - set(OPTIMIZERS[optimizer])
     if unknown:
         raise TypeError(f"unknown hyperparameter(s) {sorted(unknown)} for optimizer {optimizer!r}; "
                         f"allowed: {sorted(OPTIMIZERS[optimizer])}")
     hp = {**OPTIMIZERS[optimizer], **hyper}
     x = np.array(as_float_array(x0, "x0"), dtype=np.float64, copy=True)
-    num_steps = _check_steps(num_steps)
+    num_steps = check_scalar(num_steps, "num_steps", int, min_val=0)
     s1, s2 = np.zeros_like(x), np.zeros_like(x)  # optimizer state (velocity / m, v)
     path = np.empty((num_steps + 1,) + x.shape)
     path[0] = x
@@ -346,3 +339,107 @@ def elongated_valley_gradient(x, angle=0.0):
         raise ValueError(f"x must have shape (..., 2); got {x.shape}")
     R = _valley_rotation(angle)
     return ((x @ R) * np.array(VALLEY_CURVATURES)) @ R.T
+
+
+# --------------------------------------------------------------------------------------------
+# Lecture demonstrations: descent on the difference of two Gaussians
+# --------------------------------------------------------------------------------------------
+# Lecture 2 lets gradient descent run on coursekit.data.two_gaussians (a well next to a hill,
+# on a plateau) and shows one start point per behaviour; the start points are found here by
+# computation.  coursekit.widgets.gradient_descent draws the paths.
+
+def gaussians_f(p) -> np.ndarray:
+    """The two-Gaussians surface at points p (..., 2) -> (...)."""
+    p = np.asarray(p, dtype=np.float64)
+    return two_gaussians(p[..., 0], p[..., 1])
+
+
+def gaussians_grad(p) -> np.ndarray:
+    """Gradient of the two-Gaussians surface at points p (..., 2) -> (..., 2) (many starts at once)."""
+    p = np.asarray(p, dtype=np.float64)
+    gx, gy = two_gaussians_gradient(p[..., 0], p[..., 1])
+    return np.stack([gx, gy], axis=-1)
+
+
+def gaussians_surface(lo: float = -3.0, hi: float = 3.5, n: int = 141) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, Y, Z)`` grids (n, n) of the two-Gaussians surface on [lo, hi]^2, for contour plots."""
+    xs = np.linspace(lo, hi, n)
+    X, Y = np.meshgrid(xs, xs)
+    return X, Y, two_gaussians(X, Y)
+
+
+def gaussians_minimum(learning_rate: float = 0.1, num_steps: int = 2000) -> np.ndarray:
+    """The bottom of the well (2,), found by gradient descent from the first Gaussian's mean (0, 0)."""
+    return gradient_descent(gaussians_grad, np.zeros(2), learning_rate, num_steps)[-1]
+
+
+CONVERGES, CROSSES_HILL, ROLLS_OFF, STALLS, WANDERS = (
+    "converges", "crosses the hill", "rolls off the hill", "stalls on the plateau", "wanders")
+
+
+def classify_paths(paths, minimum, tol: float = 0.05, hill_fraction: float = 0.5,
+                   plateau_grad: float = 0.01, stall_distance: float = 0.25) -> np.ndarray:
+    """Label gradient-descent paths on the two-Gaussians surface.
+
+    paths: (T, N, 2), as :func:`gradient_descent` returns them for x0 of shape (N, 2);
+    minimum: (2,).  Labels, (N,) strings:
+
+    - "converges": ends within ``tol`` of the minimum, starting off the hill;
+    - "crosses the hill": ends in the well, starting on the hill (f(start) >= hill_fraction * max f);
+    - "rolls off the hill": starts on the hill, ends elsewhere;
+    - "stalls on the plateau": |grad f(start)| < plateau_grad and moves less than ``stall_distance``;
+    - "wanders": anything else (still moving, far from the well).
+    """
+    paths = np.asarray(paths, dtype=np.float64)
+    start, end = paths[0], paths[-1]
+    _, _, Z = gaussians_surface()
+    hill = gaussians_f(start) >= hill_fraction * Z.max()
+    in_well = np.linalg.norm(end - minimum, axis=-1) < tol
+    flat = np.linalg.norm(gaussians_grad(start), axis=-1) < plateau_grad
+    still = np.linalg.norm(end - start, axis=-1) < stall_distance
+    labels = np.full(len(start), WANDERS, dtype=object)
+    labels[flat & still & ~in_well] = STALLS
+    labels[hill & ~in_well] = ROLLS_OFF
+    labels[in_well & ~hill] = CONVERGES
+    labels[in_well & hill] = CROSSES_HILL
+    return labels
+
+
+@dataclass
+class DemoStarts:
+    """Representative start points found by :func:`find_demo_starts`, one per behaviour."""
+
+    starts: dict           # label -> (2,) start point
+    learning_rate: float
+    num_steps: int
+    minimum: np.ndarray    # (2,)
+    counts: dict           # label -> how many grid starts behave that way
+
+
+def find_demo_starts(learning_rate: float = 0.1, num_steps: int = 200, lo: float = -3.0, hi: float = 3.0,
+                     n: int = 25) -> DemoStarts:
+    """Descend from every point of an n x n grid at once and pick one start per behaviour.
+
+    converges: the converging start farthest from the minimum (the longest descent);
+    crosses the hill: the highest start on the hill that still ends in the well;
+    stalls on the plateau: the stalled start that moves least.
+    """
+    xs = np.linspace(lo, hi, n)
+    starts = np.stack(np.meshgrid(xs, xs), axis=-1).reshape(-1, 2)
+    paths = gradient_descent(gaussians_grad, starts, learning_rate, num_steps)   # (T, N, 2)
+    minimum = gaussians_minimum()
+    labels = classify_paths(paths, minimum)
+    f0 = gaussians_f(starts)
+    moved = np.linalg.norm(paths[-1] - starts, axis=-1)
+    pick = {
+        CONVERGES: lambda idx: idx[np.argmax(np.linalg.norm(starts[idx] - minimum, axis=-1))],
+        CROSSES_HILL: lambda idx: idx[np.argmax(f0[idx])],
+        STALLS: lambda idx: idx[np.argmin(moved[idx])],
+    }
+    chosen = {}
+    for label, rule in pick.items():
+        idx = np.flatnonzero(labels == label)
+        if len(idx):
+            chosen[label] = starts[rule(idx)]
+    counts = {label: int(np.sum(labels == label)) for label in (CONVERGES, CROSSES_HILL, ROLLS_OFF, STALLS, WANDERS)}
+    return DemoStarts(chosen, learning_rate, num_steps, minimum, counts)

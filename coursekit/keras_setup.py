@@ -5,6 +5,12 @@ that needs Keras calls :func:`import_keras` inside its body.  The environment
 variables are set *before* TensorFlow is first imported because TensorFlow reads
 them once, at import time; nbgrader scores any stderr in a test cell as a
 failure, so TensorFlow's C++ log lines would zero correct answers.
+
+:data:`QUIET_TF_ENV` is the only place these variables are spelled out.  Code that
+imports Keras through this module needs nothing else.  A process that may import
+TensorFlow *directly* (a Jupyter kernel, ``nbgrader autograde``) must inherit them:
+
+    env $(python -m coursekit.keras_setup --env) jupyter lab     # shell, Makefile
 """
 
 from __future__ import annotations
@@ -42,3 +48,11 @@ def import_tensorflow():
 
     tf.get_logger().setLevel("ERROR")
     return tf
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--env"]:
+        sys.exit("usage: python -m coursekit.keras_setup --env   (prints KEY=VALUE for `env`)")
+    print(" ".join(f"{key}={value}" for key, value in QUIET_TF_ENV.items()))

@@ -2,8 +2,11 @@
 
 Every function takes NumPy arrays (float32 or float64; ints become float64), returns a new array
 and never modifies its input.  Each activation's derivative sits right below it, as in micrograd's
-engine.py, so the backward rule is read next to the forward one.  The reference computations the
-tests compare against are the Keras 3 / TensorFlow ones named in ``exercises.md``.
+engine.py, so the backward rule is read next to the forward one; :data:`ACTIVATIONS` pairs them
+and is the one table every other module (``coursekit.backprop``'s ``*_backward``, the MLP) uses.
+The dense layer's forward and backward pass sit side by side here too (``coursekit.backprop``
+re-exports ``dense_backward``).  The reference computations the tests compare against are the
+Keras 3 / TensorFlow ones named in ``exercises.md``.
 
     z = x @ kernel + bias          # (batch, in_features) @ (in_features, units) + (units,)
     a = activation(z)              # (batch, units)
@@ -13,9 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursekit._validation import as_float_array
+from coursekit.validation import as_float_array, check_option, check_scalar
 
 __all__ = [
+    "linear", "linear_derivative",
     "step", "step_derivative",
     "sigmoid", "sigmoid_derivative",
     "tanh", "tanh_derivative",
@@ -24,7 +28,7 @@ __all__ = [
     "elu", "elu_derivative",
     "maxout", "maxout_derivative",
     "softmax", "softmax_jacobian",
-    "ACTIVATIONS", "dense_forward",
+    "ACTIVATIONS", "dense_forward", "dense_backward",
     "mean_squared_error", "mean_absolute_error", "binary_crossentropy", "categorical_crossentropy",
     "EPSILON", "ONE_MINUS_EPSILON",
     "perceptron_predict", "perceptron_network_predict", "nand_weights", "xor_network",
@@ -49,6 +53,17 @@ ONE_MINUS_EPSILON = float(np.float32(1.0) - np.float32(EPSILON))
 # --------------------------------------------------------------------------------------------
 # Activations: forward op, then its derivative d activation / dz (elementwise, same shape as z)
 # --------------------------------------------------------------------------------------------
+
+def linear(z):
+    """The identity, Keras's ``"linear"`` (or ``activation=None``): a copy of ``z``."""
+    return as_float_array(z, "z").copy()
+
+
+def linear_derivative(z):
+    """1 everywhere."""
+    z = as_float_array(z, "z")
+    return np.ones_like(z)
+
 
 def step(z):
     """Heaviside step of the perceptron: 1 where z >= 0, else 0.  Shape of ``z``."""
@@ -133,8 +148,7 @@ def elu_derivative(z, alpha=1.0):
 
 def _maxout_groups(z, num_pieces):
     z = _at_least_1d(z, "z", hint="(..., units * num_pieces)")
-    if not isinstance(num_pieces, (int, np.integer)) or num_pieces < 1:
-        raise ValueError(f"num_pieces must be a positive int; got {num_pieces!r}")
+    num_pieces = check_scalar(num_pieces, "num_pieces", int, min_val=1)
     if z.shape[-1] % num_pieces:
         raise ValueError(f"the last axis of z ({z.shape[-1]}) must be a multiple of num_pieces "
                          f"({num_pieces}); got z.shape={z.shape}")
@@ -170,8 +184,7 @@ def softmax(z, axis=-1):
     but keeps exp from overflowing for logits around 1e3.
     """
     z = _at_least_1d(z, "z", hint="(at least 1-D)")
-    if not -z.ndim <= axis < z.ndim:
-        raise ValueError(f"axis must be in [-{z.ndim}, {z.ndim - 1}] for z of shape {z.shape}; got {axis}")
+    axis = check_scalar(axis, f"axis (for z of shape {z.shape})", int, min_val=-z.ndim, max_val=z.ndim - 1)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -182,30 +195,33 @@ def softmax_jacobian(z):
     return np.diag(s) - np.outer(s, s)
 
 
+# name -> (activation, its derivative): the one table of elementwise activations.  The names are
+# Keras's (Dense(units, activation=name); leaky_relu keeps the lecture's slope 0.1, Keras's is 0.2),
+# plus the perceptron's "step".  Softmax is not here: it is not elementwise (its derivative is the
+# Jacobian above) and comes only on an output layer.
 ACTIVATIONS = {
-    None: lambda z: z,
-    "linear": lambda z: z,
-    "sigmoid": sigmoid,
-    "tanh": tanh,
-    "relu": relu,
-    "softmax": softmax,
+    "linear": (linear, linear_derivative),
+    "step": (step, step_derivative),
+    "sigmoid": (sigmoid, sigmoid_derivative),
+    "tanh": (tanh, tanh_derivative),
+    "relu": (relu, relu_derivative),
+    "leaky_relu": (leaky_relu, leaky_relu_derivative),
+    "elu": (elu, elu_derivative),
 }
 
 
 # --------------------------------------------------------------------------------------------
-# Dense layer
+# Dense layer: forward, then backward
 # --------------------------------------------------------------------------------------------
 
 def dense_forward(x, kernel, bias, activation=None):
-    """activation(x @ kernel + bias), like ``keras.layers.Dense(units, activation)``.
+    """activation(x @ kernel + bias). x (N, D), kernel (D, M), bias (M,) -> (N, M).
 
-    x: (batch, in_features) (any leading axes allowed, like Keras), kernel: (in_features, units),
-    bias: (units,) or None (no bias).  Returns (batch, units).  activation is None, "linear",
-    "sigmoid", "tanh", "relu" or "softmax" (softmax over the units axis).
+    Like ``keras.layers.Dense(M, activation)``: ``x`` may have more leading axes (..., D) and
+    ``bias`` may be None (no bias).  ``activation``: None (= "linear"), a name in
+    :data:`ACTIVATIONS` or "softmax" (over the units axis).
     """
-    if activation not in ACTIVATIONS:
-        allowed = ", ".join(repr(a) for a in ACTIVATIONS)
-        raise ValueError(f"activation must be one of {allowed}; got {activation!r}")
+    check_option(activation, "activation", (None, *ACTIVATIONS, "softmax"))
     x = _at_least_1d(x, "x", hint="(batch, in_features)")
     kernel = as_float_array(kernel, "kernel", ndim=2, shape_hint="(in_features, units)")
     if x.shape[-1] != kernel.shape[0]:
@@ -219,7 +235,36 @@ def dense_forward(x, kernel, bias, activation=None):
             raise ValueError(f"bias must have shape (units,) = ({kernel.shape[1]},) to match kernel "
                              f"shape {kernel.shape}; got bias shape {bias.shape}")
         z = z + bias
-    return ACTIVATIONS[activation](z)
+    if activation == "softmax":
+        return softmax(z)
+    return ACTIVATIONS[activation or "linear"][0](z)
+
+
+def dense_backward(dout, x, kernel):
+    """dout (N, M) -> dx (N, D), dkernel (D, M), dbias (M,).
+
+    The backward pass of ``z = x @ kernel + bias``: ``dout`` is dE/dz (pass the gradient through
+    the activation first, e.g. ``coursekit.backprop.relu_backward``); ``x`` may be (..., D)::
+
+        dx      = dout @ kernel.T        (passes delta to the layer below: BP2 before f')
+        dkernel = x.T @ dout             (BP4)
+        dbias   = dout summed over N     (BP3)
+    """
+    x = _at_least_1d(x, "x", hint="(batch, in_features)")
+    kernel = as_float_array(kernel, "kernel", ndim=2, shape_hint="(in_features, units)")
+    dout = as_float_array(dout, "dout")
+    if x.shape[-1] != kernel.shape[0]:
+        raise ValueError(f"x must have shape (batch, {kernel.shape[0]}) to match kernel "
+                         f"{kernel.shape} (in_features, units); got x {x.shape}")
+    expected = x.shape[:-1] + (kernel.shape[1],)
+    if dout.shape != expected:
+        raise ValueError(f"dout must have the shape of the layer output {expected} "
+                         f"(x {x.shape} @ kernel {kernel.shape}); got {dout.shape}")
+    dtype = np.result_type(dout.dtype, x.dtype, kernel.dtype)
+    x2 = x.reshape(-1, kernel.shape[0]).astype(dtype, copy=False)
+    d2 = dout.reshape(-1, kernel.shape[1]).astype(dtype, copy=False)
+    dx = (d2 @ kernel.astype(dtype, copy=False).T).reshape(x.shape)
+    return dx, x2.T @ d2, d2.sum(axis=0)
 
 
 # --------------------------------------------------------------------------------------------

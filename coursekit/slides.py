@@ -23,10 +23,10 @@ from pathlib import Path
 
 from coursekit.animation import _FONT_AWESOME_LINK, PLAYER_ICONS_CSS, offline_jshtml  # noqa: F401 (re-exported)
 
-REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-DEFAULT_NOTEBOOKS = REPO / "notebooks"
-DEFAULT_OUT = REPO / "decks"
+# Relative to the current directory: `coursekit decks` is run from the course repository.
+DEFAULT_NOTEBOOKS = Path("notebooks")
+DEFAULT_OUT = Path("decks")
 
 # (source inside node_modules, destination inside assets/). Only what the decks load.
 ASSET_FILES = [
@@ -76,20 +76,20 @@ class Deck:
     bytes: int
 
 
-def node_modules() -> Path:
-    """Where the npm deck assets live (``$COURSEKIT_NODE_MODULES`` or ``<repo>/node_modules``)."""
-    return Path(os.environ.get("COURSEKIT_NODE_MODULES", REPO / "node_modules"))
+def node_modules(assets: Path | None = None) -> Path:
+    """Where the npm deck assets live: ``assets``, else ``$COURSEKIT_NODE_MODULES``, else ``./node_modules``."""
+    return Path(assets or os.environ.get("COURSEKIT_NODE_MODULES", "node_modules"))
 
 
-def copy_assets(out_dir: Path) -> Path:
-    """Copy the deck assets into ``out_dir/assets`` (once) and return that folder."""
-    src_root = node_modules()
+def copy_assets(out_dir: Path, assets: Path | None = None) -> Path:
+    """Copy the deck assets (from :func:`node_modules`) into ``out_dir/assets`` (once) and return that folder."""
+    src_root = node_modules(assets)
     missing = [src for src, _ in ASSET_FILES if not (src_root / src).exists()]
     if missing:
         raise AssetsMissing(
             f"deck assets not found under {src_root} (missing: {', '.join(missing[:3])}...). "
             "Run `bash scripts/setup.sh` (or `npm install` in the repository) once while online, "
-            "or point COURSEKIT_NODE_MODULES at an installed node_modules folder."
+            "or point --assets (or COURSEKIT_NODE_MODULES) at an installed node_modules folder."
         )
     assets = Path(out_dir) / "assets"
     for src, dst in ASSET_FILES:
@@ -118,14 +118,15 @@ def execute_notebook(path: Path, timeout: int = 300):
     return nb
 
 
-def export_deck(notebook, out_dir: Path = DEFAULT_OUT, execute: bool = True, timeout: int = 300) -> Deck:
+def export_deck(notebook, out_dir: Path = DEFAULT_OUT, execute: bool = True, timeout: int = 300,
+                assets: Path | None = None) -> Deck:
     """Export one notebook as ``out_dir/<name>.slides.html`` using only local assets.
 
     ``notebook`` is a path (executed first when ``execute``) or an already executed
     ``NotebookNode`` together with its path in ``notebook.metadata['path']``.
     """
-    from nbconvert import SlidesExporter
     import nbformat
+    from nbconvert import SlidesExporter
 
     t0 = time.perf_counter()
     path = Path(notebook)
@@ -134,7 +135,7 @@ def export_deck(notebook, out_dir: Path = DEFAULT_OUT, execute: bool = True, tim
     nb = execute_notebook(path, timeout) if execute else nbformat.read(path, as_version=4)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    copy_assets(out_dir)
+    copy_assets(out_dir, assets)
 
     exporter = SlidesExporter(template_name="coursekit_reveal", extra_template_basedirs=[str(TEMPLATES)])
     for name, value in LOCAL_URLS.items():
@@ -174,12 +175,16 @@ def find_remote_urls(html: str) -> list[str]:
 
 
 def export_all(notebooks_dir: Path = DEFAULT_NOTEBOOKS, out_dir: Path = DEFAULT_OUT, execute: bool = True,
-               pattern: str = "[0-9][0-9]_*.ipynb") -> list[Deck]:
+               pattern: str = "[0-9][0-9]_*.ipynb", assets: Path | None = None) -> list[Deck]:
     """Export every lecture notebook; a failing notebook is reported and the others still export."""
+    lectures = sorted(Path(notebooks_dir).glob(pattern))
+    if not lectures:  # the default is ./notebooks: run from elsewhere than the course repository
+        raise FileNotFoundError(f"no lecture notebooks {pattern} in {Path(notebooks_dir).resolve()}: run "
+                                "`coursekit decks` in the course repository, or name the notebooks to export")
     decks, failures = [], []
-    for path in sorted(Path(notebooks_dir).glob(pattern)):
+    for path in lectures:
         try:
-            deck = export_deck(path, out_dir, execute=execute)
+            deck = export_deck(path, out_dir, execute=execute, assets=assets)
         except AssetsMissing:
             raise
         except Exception as exc:  # one broken lecture must not cost the lecturer the other five
@@ -197,8 +202,11 @@ def export_all(notebooks_dir: Path = DEFAULT_NOTEBOOKS, out_dir: Path = DEFAULT_
 
 def add_arguments(parser) -> None:
     parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks to export (default: every lecture in notebooks/)")
-    parser.add_argument("-o", "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: decks/)")
+                        help="notebooks to export (default: every lecture in ./notebooks)")
+    parser.add_argument("-o", "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: ./decks)")
+    parser.add_argument("--assets", type=Path, default=None,
+                        help="node_modules folder with the npm deck assets (default: $COURSEKIT_NODE_MODULES, "
+                             "else ./node_modules)")
     parser.add_argument("--no-execute", action="store_true",
                         help="export the notebooks as they are, without running them first")
 
@@ -207,10 +215,10 @@ def run(args) -> int:
     try:
         if args.notebooks:
             for nb in args.notebooks:
-                deck = export_deck(nb, args.out, execute=not args.no_execute)
+                deck = export_deck(nb, args.out, execute=not args.no_execute, assets=args.assets)
                 print(f"{deck.html}  {deck.bytes / 1e6:.1f} MB  ({deck.seconds:.0f} s)")
         else:
-            export_all(out_dir=args.out, execute=not args.no_execute)
+            export_all(out_dir=args.out, execute=not args.no_execute, assets=args.assets)
     except (AssetsMissing, FileNotFoundError, RuntimeError) as exc:
         print(f"coursekit decks: {exc}")
         return 1

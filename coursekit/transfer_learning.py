@@ -6,10 +6,11 @@ Contract functions (``exercises.md`` section 6):
     unfreeze_top_layers(base_model, num_layers)
     extract_features(base_model, images, batch_size=32)
 
-Offline setting used by the course.  SOURCE task (91 classes): scikit-learn's handwritten
-8x8 digits 0-4 plus printed Latin and Greek letters, digits 0-4 and symbols rendered from
-the fonts matplotlib ships.  TARGET task: handwritten digits 5-9 (relabelled 0-4) with
-only a few labelled images per class.  ``scripts/train_pretrained_base.py`` trains a
+Offline setting used by the course (the data sets live in :mod:`coursekit.data` and are
+re-exported here).  SOURCE task (91 classes, ``source_task_data``): scikit-learn's
+handwritten 8x8 digits 0-4 plus printed Latin and Greek letters, digits 0-4 and symbols
+rendered from the fonts matplotlib ships.  TARGET task (``target_task_data``): handwritten
+digits 5-9 (relabelled 0-4) with only a few labelled images per class.  ``scripts/train_pretrained_base.py`` trains a
 small CNN base with BatchNormalization on the source task and ships it as
 ``coursekit/datafiles/digits_base.keras``.  (A base trained on the digits 0-4 alone
 learned features too narrow to beat training from scratch on 5-9.)
@@ -21,7 +22,6 @@ TensorFlow.
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import time
@@ -29,8 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
+from coursekit.data import SOURCE_CLASSES, TARGET_DIGITS, source_task_data, target_task_data
 from coursekit.keras_setup import import_keras
-from coursekit._validation import as_float_array
+from coursekit.validation import as_float_array, check_option, check_scalar
 
 __all__ = [
     "build_transfer_model",
@@ -49,8 +50,6 @@ __all__ = [
 
 DATA_DIR = Path(__file__).resolve().parent / "datafiles"
 SHIPPED_BASE_PATH = DATA_DIR / "digits_base.keras"
-SOURCE_DIGITS = (0, 1, 2, 3, 4)
-TARGET_DIGITS = (5, 6, 7, 8, 9)
 
 # The ImageNet base for online users: MobileNetV2, width 0.35, 96x96 input, no top
 # (~1.7 MB of weights, 410k parameters).  Keras names the file like this in its cache.
@@ -85,10 +84,8 @@ def build_transfer_model(base_model, num_classes: int, dropout_rate: float = 0.2
     Returns an uncompiled ``keras.Model``.
     """
     keras = import_keras()
-    if not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"num_classes must be an int >= 2; got {num_classes!r}")
-    if not 0.0 <= float(dropout_rate) < 1.0:
-        raise ValueError(f"dropout_rate must be in [0, 1); got {dropout_rate!r}")
+    num_classes = check_scalar(num_classes, "num_classes", int, min_val=2)
+    dropout_rate = check_scalar(dropout_rate, "dropout_rate", min_val=0, max_val=1, include_boundaries="left")
     base_model.trainable = False
     inputs = keras.Input(shape=tuple(base_model.input_shape[1:]), name="image")
     x = base_model(inputs, training=False)
@@ -113,9 +110,8 @@ def unfreeze_top_layers(base_model, num_layers: int) -> None:
     """
     keras = import_keras()
     layers = [layer for layer in base_model.layers if not _is_batch_norm(layer, keras)]
-    if not isinstance(num_layers, int) or isinstance(num_layers, bool) or not 0 <= num_layers <= len(layers):
-        raise ValueError(f"num_layers must be an int in [0, {len(layers)}] (the base's "
-                         f"non-BatchNormalization layers); got {num_layers!r}")
+    num_layers = check_scalar(num_layers, "num_layers (counted over the base's non-BatchNormalization layers)",
+                              int, min_val=0, max_val=len(layers))
     base_model.trainable = True
     top = set(map(id, layers[len(layers) - num_layers:]))
     for layer in base_model.layers:
@@ -136,160 +132,11 @@ def extract_features(base_model, images, batch_size: int = 32) -> np.ndarray:
     expected = tuple(base_model.input_shape[1:])
     if any(e is not None and e != g for e, g in zip(expected, x.shape[1:])):
         raise ValueError(f"images must have shape (N,) + {expected} to fit the base; got {x.shape}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int; got {batch_size!r}")
+    batch_size = check_scalar(batch_size, "batch_size", int, min_val=1)
     feats = np.asarray(base_model.predict(x.astype(np.float32), batch_size=batch_size, verbose=0))
     if feats.ndim == 4:
         feats = feats.mean(axis=(1, 2))
     return feats.reshape(len(x), -1)
-
-
-# ---------------------------------------------------------------------------
-# Source and target tasks (scikit-learn's bundled 8x8 digits, offline)
-# ---------------------------------------------------------------------------
-
-def _digits():
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    images = (digits.images / 16.0).astype(np.float32)[..., None]  # (1797, 8, 8, 1) in [0, 1]
-    return images, digits.target.astype(np.int64)
-
-
-# Printed glyphs: the big part of the source task.  Rendered offline from the fonts
-# matplotlib ships, then turned into 8x8 images the way the UCI/scikit-learn digits
-# were made (a 32x32 bitmap, then the count of "on" pixels in each 4x4 block, 0..16).
-GLYPH_FONTS = (
-    "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf",
-    "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf", "DejaVuSerif-BoldItalic.ttf",
-    "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf",
-    "DejaVuSansMono-BoldOblique.ttf", "STIXGeneral.ttf", "STIXGeneralBol.ttf", "STIXGeneralItalic.ttf",
-    "STIXGeneralBolIta.ttf", "cmr10.ttf", "cmss10.ttf", "cmtt10.ttf", "cmb10.ttf", "cmti10.ttf",
-)
-# Letters and symbols; never the target digits 5-9.  Left out: letters an 8x8 image cannot
-# tell from another class (O/0, I/l/1, lower case c o s v w x z = upper case).
-GLYPH_CLASSES = tuple("ABCDEFGHJKLMNPQRSTUVWXYZabdefghijkmnpqrtuy"
-                      "αβγδεζηθλμξπρστφχψωΓΔΘΛΞΠΣΦΨΩ&%#@?+=<>$§∂∞£€")
-SOURCE_CLASSES = tuple(str(d) for d in SOURCE_DIGITS) + GLYPH_CLASSES
-_GLYPH_SIZE, _GLYPH_PAD = 48, 6  # master rendering: font size (px) and padding
-
-
-@functools.lru_cache(maxsize=None)
-def _font(font_file: str):
-    """matplotlib's font file as (FreeType face for the character map, PIL font at 64 px)."""
-    import matplotlib
-    from matplotlib.ft2font import FT2Font
-    from PIL import ImageFont
-
-    path = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / font_file)
-    return FT2Font(path), ImageFont.truetype(path, _GLYPH_SIZE)
-
-
-def _glyph_sdf(char: str, font_file: str) -> np.ndarray | None:
-    """Distance (px) from each pixel to the glyph's ink at font size 48, or None if the font lacks it.
-
-    ``distance <= r`` is the glyph with strokes ``r`` pixels fatter on each side: one
-    rendering serves every stroke thickness.  Cropped to the ink plus 6 px of margin.
-    """
-    from PIL import Image, ImageDraw
-    from scipy import ndimage
-
-    face, font = _font(font_file)
-    if face.get_char_index(ord(char)) == 0:
-        return None
-    size = _GLYPH_SIZE
-    img = Image.new("L", (2 * size, 2 * size), 0)
-    ImageDraw.Draw(img).text((size // 2, size // 4), char, fill=255, font=font)
-    ink = np.asarray(img) > 127
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    ink = np.pad(ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], _GLYPH_PAD)
-    return ndimage.distance_transform_edt(~ink).astype(np.float32)
-
-
-def _render_glyphs(sdfs: list[np.ndarray], n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` randomly distorted 8x8 images of each glyph: ``(len(sdfs) * n, 8, 8)`` in [0, 1].
-
-    Each sample: stroke offset, rotation, slant (shear), a smooth wobble, height 80-100 %
-    of the 32x32 box, width by the glyph's aspect (x 0.75-1.2), centred +-1.5 px; the
-    32x32 bitmap is reduced to 4x4 block counts / 16, like the UCI digits.
-    """
-    size = max(max(d.shape) for d in sdfs)
-    stack = np.full((len(sdfs), size, size), np.inf, np.float32)  # padded with "far outside"
-    for i, d in enumerate(sdfs):
-        stack[i, :d.shape[0], :d.shape[1]] = d
-    which = np.repeat(np.arange(len(sdfs)), n)
-    m = len(which)
-    # glyph bounding box (ink between _GLYPH_PAD and shape - _GLYPH_PAD), grown by the stroke offset
-    half = np.array([[d.shape[1] / 2 - _GLYPH_PAD, d.shape[0] / 2 - _GLYPH_PAD] for d in sdfs])[which]
-    centre = np.array([[d.shape[1] / 2, d.shape[0] / 2] for d in sdfs])[which]
-    radius = rng.uniform(0.7, 2.7, m)
-    angle, shear = np.deg2rad(rng.uniform(-12, 12, m)), rng.uniform(-0.35, 0.35, m)
-    c, s = np.cos(angle), np.sin(angle)
-    A = np.stack([np.stack([c, c * shear - s], -1), np.stack([s, s * shear + c], -1)], 1)  # rotation @ shear
-    corners = np.array([[-1, -1, 1, 1], [-1, 1, -1, 1]])[None] * (half + radius[:, None])[..., None]
-    extent = np.abs(A @ corners).max(-1) * 2                                            # (m, 2): width, height
-    sy = 32 * rng.uniform(0.8, 1.0, m) / extent[:, 1]
-    sx = np.minimum(sy * rng.uniform(0.75, 1.2, m), 30 / extent[:, 0])
-    centre_out = np.stack([16 + rng.uniform(-1.5, 1.5, m), 16 + rng.uniform(-1, 1, m)], -1)
-    # output pixel o (wobbled) -> glyph pixel p = M (o - centre_out) + centre, M = A^-1 diag(1/sx, 1/sy)
-    M = (np.linalg.inv(A) / np.stack([sx, sy], -1)[:, None, :]).astype(np.float32)
-    oy, ox = np.mgrid[0:32, 0:32].astype(np.float32) + 0.5
-    o = np.stack([ox.ravel(), oy.ravel()])[None]                                      # (1, 2, 1024)
-    freq, phase = rng.uniform(0.1, 0.3, (m, 2, 1)), rng.uniform(0, 2 * np.pi, (m, 2, 1))
-    wobble = (rng.uniform(0, 1.5, (m, 2, 1)) * np.sin(freq * o[:, ::-1] + phase)).astype(np.float32)
-    p = M @ (o + wobble - centre_out[:, :, None].astype(np.float32)) + centre[:, :, None].astype(np.float32)
-    px = np.rint(p[:, 0]).astype(np.int32).clip(0, size - 1)
-    py = np.rint(p[:, 1]).astype(np.int32).clip(0, size - 1)
-    bitmap = stack[which[:, None], py, px] <= radius[:, None]
-    return bitmap.reshape(m, 8, 4, 8, 4).sum(axis=(2, 4)) / 16.0
-
-
-def source_task_data(samples_per_font: int = 8, seed: int = 0):
-    """Source task: handwritten digits 0-4 plus printed letters/symbols, 8x8 in [0, 1].
-
-    Classes (``SOURCE_CLASSES``, label = index): the digits 0-4, then ``GLYPH_CLASSES``
-    (Latin letters, Greek letters, symbols; never 5-9).  Digits 0-4: every scikit-learn
-    image (~900, handwritten) plus printed ones; glyphs: ``samples_per_font`` randomly
-    distorted renderings per class and font (``GLYPH_FONTS``, matplotlib's own fonts),
-    drawn with ``seed``.  Returns ``(x (N, 8, 8, 1) float32, y (N,) int64)``, shuffled;
-    N ~ 14,900 with the defaults (a few seconds).
-    """
-    if not isinstance(samples_per_font, int) or samples_per_font < 0:
-        raise ValueError(f"samples_per_font must be an int >= 0; got {samples_per_font!r}")
-    images, labels = _digits()
-    keep = np.isin(labels, SOURCE_DIGITS)
-    xs, ys = [images[keep, ..., 0]], [labels[keep]]
-    rng = np.random.default_rng(seed)
-    for label, char in enumerate(SOURCE_CLASSES if samples_per_font else ()):
-        sdfs = [sdf for sdf in (_glyph_sdf(char, font) for font in GLYPH_FONTS) if sdf is not None]
-        xs.append(_render_glyphs(sdfs, samples_per_font, rng))
-        ys.append(np.full(len(xs[-1]), label))
-    x, y = np.concatenate(xs).astype(np.float32)[..., None], np.concatenate(ys).astype(np.int64)
-    order = rng.permutation(len(x))
-    return x[order], y[order]
-
-
-def target_task_data(n_per_class: int = 10, seed: int = 0):
-    """Target task: digits 5-9 relabelled 0-4, few labelled training images.
-
-    Draws ``n_per_class`` training images of each digit (with ``seed``); every other
-    5-9 image is the test set (~850 images).  Returns
-    ``(x_train (5 n, 8, 8, 1), y_train (5 n,), x_test, y_test)``, pixels in [0, 1],
-    labels ``digit - 5``.  The source classes 0-4 never appear.
-    """
-    if not isinstance(n_per_class, int) or not 1 <= n_per_class <= 150:
-        raise ValueError(f"n_per_class must be an int in [1, 150]; got {n_per_class!r}")
-    images, labels = _digits()
-    rng = np.random.default_rng(seed)
-    train_idx = []
-    for digit in TARGET_DIGITS:
-        idx = np.flatnonzero(labels == digit)
-        train_idx.extend(rng.choice(idx, size=n_per_class, replace=False))
-    train_idx = np.sort(np.array(train_idx))
-    test_mask = np.isin(labels, TARGET_DIGITS)
-    test_mask[train_idx] = False
-    y = labels - TARGET_DIGITS[0]
-    return images[train_idx], y[train_idx], images[test_mask], y[test_mask]
 
 
 def build_digits_base(input_shape=(8, 8, 1)):
@@ -407,8 +254,7 @@ def load_pretrained_base(source: str = "auto", cache_dir=None):
                        Prints ONE line saying which base is used and why.
     Use :func:`prepare_images` to fit 8x8 digits to the chosen base's input.
     """
-    if source not in ("auto", "shipped", "imagenet"):
-        raise ValueError(f"source must be 'auto', 'shipped' or 'imagenet'; got {source!r}")
+    check_option(source, "source", ("auto", "shipped", "imagenet"))
     if source == "shipped":
         return _load_shipped_base()
     cached = _cached_imagenet_weights(cache_dir)
@@ -515,8 +361,9 @@ def compare_strategies(n_per_class: int = 10, epochs: int = 30, fine_tune_after:
     last digit vary from run to run.
     """
     keras = import_keras()
-    if not 0 < fine_tune_after < epochs:
-        raise ValueError(f"fine_tune_after must be in (0, epochs={epochs}); got {fine_tune_after!r}")
+    epochs = check_scalar(epochs, "epochs", int, min_val=2)
+    fine_tune_after = check_scalar(fine_tune_after, "fine_tune_after", int, min_val=0, max_val=epochs,
+                                   include_boundaries="neither")
     start = time.perf_counter()
     x, y, x_test, y_test = target_task_data(n_per_class, seed)
     template = _fresh_base(base_model)

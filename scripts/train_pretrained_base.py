@@ -1,6 +1,6 @@
 """Train the small pretrained base shipped with coursekit (lecture 6, transfer learning).
 
-SOURCE task (``coursekit.transfer_learning.source_task_data``, offline): scikit-learn's
+SOURCE task (``coursekit.data.source_task_data``, offline): scikit-learn's
 handwritten 8x8 digits 0-4 plus ~14,000 printed letters, Greek letters, digits 0-4 and
 symbols (91 classes) rendered from matplotlib's own fonts with random distortions and
 reduced to 8x8 the way the UCI digits were.  Many classes make the base learn general
@@ -29,13 +29,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from coursekit.data import SOURCE_CLASSES, source_task_data  # noqa: E402
 from coursekit.keras_setup import import_keras  # noqa: E402
-from coursekit.transfer_learning import (  # noqa: E402
-    SHIPPED_BASE_PATH,
-    SOURCE_CLASSES,
-    build_digits_base,
-    source_task_data,
-)
+from coursekit.transfer_learning import SHIPPED_BASE_PATH, build_digits_base  # noqa: E402
 
 SEED = 20240501
 

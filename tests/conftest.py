@@ -11,11 +11,11 @@ import pytest
 
 from coursekit.keras_setup import quiet_tensorflow_env
 
+# Before any test imports TensorFlow; inherited by the kernels and subprocesses the tests start.
 quiet_tensorflow_env()
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import pytest
 
 from coursekit import cnn_architectures as ca
 
-
 # ---------------------------------------------------------------- receptive field
 
 def _brute_force_rf(keras, tf, layers_spec, rng):
@@ -210,14 +209,16 @@ def test_layer_table_receptive_fields_and_params(keras):
     assert ca.receptive_field([(3, 1), (2, 2), (3, 2)]) == 8
 
 
-def test_pretrained_table_mobilenetv2_and_seed_rows(keras):
+def test_pretrained_table_mobilenetv2_and_lecture_rows(keras):
     rows = {r["name"]: r for r in ca.pretrained_networks_table(["mobilenetv2"])}
-    assert len(rows) == len(ca.SEED_PRETRAINED_TABLE) == 19
+    assert len(rows) == len(ca.LECTURE_PRETRAINED_TABLE) == 19
     m = rows["mobilenetv2"]
     model = keras.applications.MobileNetV2(weights=None)
     assert m["params_m"] * 1e6 == model.count_params()
     assert m["layers_with_weights"] == sum(1 for layer in model.layers if layer.weights)
-    assert m["input_size"] == 224 and m["conv_dense_depth"] == 53  # MATLAB's depth 53
+    assert m["input_size"] == m["lecture_input"] == 224
+    assert m["conv_dense_depth"] == m["lecture_depth"] == 53  # MATLAB's definition of depth
+    assert round(m["params_m"], 1) == m["lecture_params_m"]   # 3.5 M
     assert rows["alexnet"]["params_m"] is None and rows["squeezenet"]["note"] == "not in keras.applications"
     with pytest.raises(ValueError, match="resnet18"):
         ca.pretrained_networks_table(["resnet18"])

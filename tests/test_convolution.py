@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from coursekit import convolution as cv
+from coursekit import parallel
 
-SEED_X = np.array([[1, 1, 1, 3], [4, 6, 4, 8], [30, 0, 1, 5], [0, 2, 2, 4]], dtype=float)
+LECTURE_X = np.array([[1, 1, 1, 3], [4, 6, 4, 8], [30, 0, 1, 5], [0, 2, 2, 4]], dtype=float)
 DTYPES = (np.float32, np.float64)
 _LAYERS: dict = {}
 
@@ -73,14 +74,20 @@ def assert_unchanged(originals, arrays):
     ([[1, 0], [0, 1]], [[7, 5, 9], [4, 7, 9], [32, 2, 5]]),
     ([[0, 1], [1, 0]], [[5, 7, 7], [36, 4, 9], [0, 3, 7]]),
 ])
-def test_seed_worked_example(keras, kernel, expected):
-    """Seed 000's 4x4 * 2x2 example: our code and Keras both give the lecture's numbers."""
-    x = SEED_X[None, :, :, None]
+def test_lecture_worked_example(keras, kernel, expected):
+    """Salvatore's 4x4 * 2x2 example: our code and Keras both give the lecture's numbers."""
+    x = LECTURE_X[None, :, :, None]
     k = np.array(kernel, dtype=float)[:, :, None, None]
     for fn in (cv.conv2d, cv.conv2d_naive):
         np.testing.assert_array_equal(fn(x, k)[0, :, :, 0], expected)
     lay = keras_conv(keras, x, k, None, (1, 1), "valid")
     np.testing.assert_array_equal(np.asarray(lay(x))[0, :, :, 0], expected)
+
+
+def test_library_constants_are_the_lecture_example():
+    np.testing.assert_array_equal(cv.LECTURE_IMAGE, LECTURE_X)
+    np.testing.assert_array_equal(cv.LECTURE_FILTERS["diagonal"], [[1, 0], [0, 1]])
+    np.testing.assert_array_equal(cv.LECTURE_FILTERS["anti-diagonal"], [[0, 1], [1, 0]])
 
 
 def test_true_convolution_flips_the_kernel():
@@ -93,11 +100,11 @@ def test_true_convolution_flips_the_kernel():
                                convolve2d(img, k, mode="valid"), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(cv.conv2d(x, k4)[0, :, :, 0], correlate2d(img, k, mode="valid"),
                                rtol=1e-12, atol=1e-12)
-    # The seed's two kernels are symmetric under a 180-degree turn: both operations agree there.
+    # The lecture's two kernels are symmetric under a 180-degree turn: both operations agree there.
     for kernel in ([[1, 0], [0, 1]], [[0, 1], [1, 0]]):
         k4 = np.array(kernel, float)[:, :, None, None]
-        np.testing.assert_array_equal(cv.conv2d_true_convolution(SEED_X[None, :, :, None], k4),
-                                      cv.conv2d(SEED_X[None, :, :, None], k4))
+        np.testing.assert_array_equal(cv.conv2d_true_convolution(LECTURE_X[None, :, :, None], k4),
+                                      cv.conv2d(LECTURE_X[None, :, :, None], k4))
 
 
 # ----------------------------------------------------------------- conv2d forward
@@ -140,11 +147,24 @@ def test_conv2d_parallel_blocks_match_tensorflow(tf, rng, strides, padding):
     assert dx.dtype == dk.dtype == np.float32
 
 
+@pytest.mark.parametrize("flops", [0, 1e9])
+def test_for_each_block_visits_every_output_line_once(monkeypatch, flops):
+    """Inline (few flops) and on the thread pool (many): each (n, i) in exactly one block."""
+    monkeypatch.setattr(parallel, "BLOCK_BYTES", 100)  # 100 // (5 * 8) = 2 lines per block
+
+    def block(n, i0, i1):
+        assert 0 <= i0 < i1 <= 13
+        return [(n, i) for i in range(i0, i1)]
+
+    lines = parallel.for_each_block((3, 13, 5), 8, block, lambda parts: sum(parts, []), flops=flops)
+    assert sorted(lines) == [(n, i) for n in range(3) for i in range(13)]
+
+
 @pytest.mark.parametrize("block_bytes", [1, 3000])
 def test_conv2d_small_blocks_equal_naive(rng, monkeypatch, block_bytes):
     """Blocks of 1 or a few output lines (ragged; some next to the top or bottom
     padding, some not), inline and on the threaded path, equal the naive loops."""
-    monkeypatch.setattr(cv, "_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(parallel, "BLOCK_BYTES", block_bytes)
     x = rng.standard_normal((2, 9, 7, 3))
     kernel = rng.standard_normal((4, 3, 3, 5))
     bias = rng.standard_normal(5)
@@ -310,7 +330,7 @@ def test_depthwise_separable_and_1x1_match_keras(keras, rng, dtype):
                    depth_multiplier=mult, use_bias=use_bias, dtype=x.dtype.name)
         dw_bias = rng.standard_normal(c * mult).astype(dtype) if use_bias else None
         dw.set_weights([dk, dw_bias] if use_bias else [dk])
-        out = cv.depthwise_conv2d(x, dk, strides, padding, bias=dw_bias)
+        out = cv.depthwise_conv2d(x, dk, dw_bias, strides, padding)
         assert out.dtype == dtype
         np.testing.assert_allclose(out, np.asarray(dw(x)), **tol(dtype))
 
@@ -358,7 +378,7 @@ def test_output_length_and_same_padding_match_keras_and_tf(keras, tf):
 
 
 def test_conv_output_length_lecture_formula():
-    """Seed 004: (W + P - K) / S + 1 with integer division and P the total padding."""
+    """The Bologna lesson notes' (W + P - K) / S + 1, integer division, P the total padding."""
     for w in range(1, 20):
         for k in range(1, 6):
             for s in range(1, 4):
@@ -387,8 +407,8 @@ def test_conv2d_param_count_matches_keras(keras, kernel_size, cin, filters, use_
     assert cv.conv2d_param_count(kernel_size, cin, filters, use_bias) == lay.count_params()
 
 
-def test_seed_parameter_counts(keras):
-    """Seed 001: eight 3x3 filters on 1 channel = 80; sixteen on 8 channels = 1168."""
+def test_lecture_parameter_counts(keras):
+    """Ledda's seminar (Cagliari Digital Lab): eight 3x3 filters on 1 channel = 80; sixteen on 8 channels = 1168."""
     assert cv.conv2d_param_count(3, 1, 8) == 80
     assert cv.conv2d_param_count(3, 8, 16) == 1168
     for cin, f, n in ((1, 8, 80), (8, 16, 1168)):
@@ -422,8 +442,10 @@ def test_bad_input_messages():
         cv.conv2d(x, np.zeros((6, 3, 3, 2)))
     with pytest.raises(ValueError, match=r"pool_size 6x6 is larger than the padded input 5x5"):
         cv.max_pool2d(x, 6)
-    with pytest.raises(ValueError, match="strides must be >= 1"):
-        cv.conv2d(x, k, strides=0)
+    with pytest.raises(ValueError, match=r"strides must be a positive int or a pair of positive ints; got \(2, 0\)"):
+        cv.conv2d(x, k, strides=(2, 0))
+    with pytest.raises(TypeError, match=r"strides must be a positive int or a pair of positive ints; got 1.5"):
+        cv.max_pool2d(x, 2, strides=1.5)
     with pytest.raises(ValueError, match=r"dout must have the output's shape \(N, OH, OW, F\) = \(1, 3, 3, 2\)"):
         cv.conv2d_backward(np.zeros((1, 5, 5, 2)), x, k)
     with pytest.raises(ValueError, match="dout must have the pooled output's shape"):

@@ -4,7 +4,7 @@ One course (assignments 01_neuron and 04_convolution), one batch of submissions 
 process (``workers=0``; the pool is exercised by test_grader_e2e.py).  Every hostile submission is
 the solution notebook with one answer cell edited, so the expected score is "full marks minus that
 exercise", computed from the checker's points, and a canary file beside the gradebook must keep
-its hash.
+its hash.  Slow: about 40 sandboxed child processes and one nbgrader release.
 """
 
 from __future__ import annotations
@@ -18,8 +18,13 @@ import nbformat
 import pytest
 
 from coursekit.checks import ASSIGNMENTS, EXERCISES
-from coursekit.grader import demo, pipeline
-from coursekit.grader.sandbox import Limits, probe
+from coursekit.grader import pipeline
+from coursekit.grader.sandbox import Limits
+
+from conftest import REPO
+from support import demo_course as demo
+
+pytestmark = pytest.mark.slow
 
 A1, A4 = "01_neuron", "04_convolution"
 LIMITS = Limits(cell_timeout=4, exercise_timeout=6, submission_timeout=120)
@@ -50,7 +55,11 @@ def _hostile_answers(course, subs) -> dict[str, dict[str, str]]:
     sol = demo.solutions(str(course), A1, nbname)
     gradebook = course / "gradebook.db"
     hidden = course / "source" / A1 / f"{nbname}.ipynb"
+    repo_copy = REPO / "solutions" / A1  # the copy the course was made from: passed as extra_hide
     other = course / "submitted" / "honest" / A1 / f"{nbname}.ipynb"
+    must_not_read = [str(p) for p in (gradebook, hidden, other, course / "canary.txt", repo_copy)]
+    must_not_write = [str(p) for p in (course / "canary.txt", gradebook, subs / "pwned.txt",
+                                       "/tmp/coursekit_pwned.txt", REPO / "pwned.txt")]
     return {
         # Patch everything a stock test cell would rely on, then answer wrongly.
         "patcher": {"sigmoid": (
@@ -79,7 +88,7 @@ def _hostile_answers(course, subs) -> dict[str, dict[str, str]]:
         # Reads anything it must not: if one read succeeds, its answer is wrong.
         "reader": {"binary_crossentropy": (
             "import os\nLEAKED = []\n"
-            f"for p in {[str(gradebook), str(hidden), str(other), str(course / 'canary.txt'), demo.REPO + '/solutions']!r}:\n"
+            f"for p in {must_not_read!r}:\n"
             "    try:\n        open(p, 'rb').read(1) if not os.path.isdir(p) else os.listdir(p)\n"
             "        LEAKED.append(p)\n    except Exception:\n        pass\n"
             f"try:\n    LEAKED += os.listdir({str(course)!r})\nexcept Exception:\n    pass\n"
@@ -90,7 +99,7 @@ def _hostile_answers(course, subs) -> dict[str, dict[str, str]]:
                                                  "    if LEAKED:\n        return 0.0", 1))},
         "writer": {"categorical_crossentropy": (
             "import os\n"
-            f"for p in {[str(course / 'canary.txt'), str(course / 'gradebook.db'), str(subs / 'pwned.txt'), '/tmp/coursekit_pwned.txt', demo.REPO + '/pwned.txt']!r}:\n"
+            f"for p in {must_not_write!r}:\n"
             "    try:\n        open(p, 'w').write('pwned')\n    except Exception:\n        pass\n"
             + sol["categorical_crossentropy"])},
         "wrongmath": {"sigmoid": "import numpy as np\ndef sigmoid(z):\n    return 1 / (1 + np.exp(z))\n"},
@@ -126,7 +135,7 @@ def graded(course, tmp_path_factory):
     canary = course / "canary.txt"
     before = {p: _sha(p) for p in (canary,)}
     run = pipeline.grade_assignment(str(course), A1, [str(subs), str(empty), str(corrupt)], workers=0,
-                                    limits=LIMITS, progress=False)
+                                    limits=LIMITS, progress=False, extra_hide=[str(REPO / "solutions")])
     return run, {r["student"]: r for r in run.results}, before, subs
 
 
@@ -219,7 +228,7 @@ def test_cannot_write_outside_its_working_copy(graded, course):
     assert by["writer"]["score"] == FULL1
     for path, sha in before.items():
         assert _sha(path) == sha
-    for p in (subs / "pwned.txt", "/tmp/coursekit_pwned.txt", os.path.join(demo.REPO, "pwned.txt")):
+    for p in (subs / "pwned.txt", "/tmp/coursekit_pwned.txt", REPO / "pwned.txt"):
         assert not os.path.exists(p), p
     from nbgrader.api import Gradebook
 
@@ -270,18 +279,13 @@ def test_gradebook_csv_report_feedback(graded, course):
     nbname = demo.notebook_names(str(course), A1)[0]
     fb = open(course / "feedback" / "wrongmath" / A1 / f"{nbname}.html").read()
     assert "sigmoid" in fb and "likely mistake" in fb
-    assert "HIDDEN TESTS" not in fb and "hidden=True" not in fb and "test_cell_points" not in fb
-
-
-def test_protections_active_here():
-    p = probe()
-    assert os.geteuid() != 0 or (p.uid is not None and p.namespaces), p.describe()
+    assert "HIDDEN TESTS" not in fb and "hidden=True" not in fb and "score_test_cell" not in fb
 
 
 def test_convolution_wrong_answers_lose_points(course, tmp_path, keras):
     nbname = demo.notebook_names(str(course), A4)[0]
     subs = tmp_path / "subs"
-    flipped = "import numpy as np\n" + demo.MISTAKES[A4]["conv2d: kernel flipped"][1]
+    flipped = "import numpy as np\n" + demo.wrong_answer("conv2d", "kernel is flipped")
     _write(demo.student_notebook(str(course), A4, {"conv2d": flipped}), subs / "flipper" / f"{nbname}.ipynb")
     _write(demo.student_notebook(str(course), A4), subs / "good" / f"{nbname}.ipynb")
     run = pipeline.grade_assignment(str(course), A4, [str(subs)], workers=0, limits=LIMITS, progress=False)

@@ -157,7 +157,7 @@ def test_optimizer_errors_name_the_arguments():
         G.sgd_update(np.zeros(2), np.zeros(3), np.zeros(2), 0.1)
     with pytest.raises(ValueError, match=r"w and velocity"):
         G.rmsprop_update(np.zeros(2), np.zeros(2), np.zeros((2, 1)))
-    with pytest.raises(ValueError, match=r"t must be the 1-based step"):
+    with pytest.raises(ValueError, match=r"t \(the 1-based step number\) must be a positive int; got 0"):
         G.adam_update(np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), 0)
 
 

@@ -1,4 +1,4 @@
-"""coursekit.neuron against Keras 3 / TensorFlow, plus the seeds' worked examples."""
+"""coursekit.neuron against Keras 3 / TensorFlow, plus the lecture notes' worked examples."""
 
 from __future__ import annotations
 
@@ -92,8 +92,8 @@ def test_softmax_stable_for_large_logits(keras, rng, dtype):
     np.testing.assert_allclose(got, np.asarray(keras.activations.softmax(z)), **tol(dtype))
 
 
-def test_softmax_of_seed_001_cat_dog_horse_table():
-    # Seed 001 lines 378-391: logits per row (cat, dog, horse) and their printed softmax (2 decimals).
+def test_softmax_of_the_seminar_cat_dog_horse_table():
+    # Ledda's seminar (Cagliari Digital Lab): logits per row (cat, dog, horse) and their printed softmax (2 decimals).
     logits = np.array([[5, 4, 2], [4, 2, 8], [4, 4, 1]], dtype=float)
     printed = np.array([[0.71, 0.26, 0.04], [0.02, 0.00, 0.98], [0.49, 0.49, 0.02]])
     got = N.softmax(logits)
@@ -258,12 +258,12 @@ def test_categorical_crossentropy_matches_keras(keras, rng, dtype):
         np.testing.assert_array_equal(yp, copies[1])
 
 
-def test_seed_001_cross_entropy_worked_values():
-    # Seed 001 lines 487-505: label (0, 1); outputs (0.83, 0.17) and (0.21, 0.79).
+def test_seminar_cross_entropy_worked_values():
+    # Ledda's seminar (Cagliari Digital Lab): label (0, 1); outputs (0.83, 0.17) and (0.21, 0.79).
     a = N.categorical_crossentropy(np.array([[0.0, 1.0]]), np.array([[0.83, 0.17]]))
     b = N.categorical_crossentropy(np.array([[0.0, 1.0]]), np.array([[0.21, 0.79]]))
     assert a == pytest.approx(-math.log(0.17), rel=1e-9) and round(a, 2) == 1.77
-    # -log 0.79 = 0.2357: the seed's "0.23" is truncated; rounded to two decimals it is 0.24.
+    # -log 0.79 = 0.2357: the seminar's "0.23" is truncated; rounded to two decimals it is 0.24.
     assert b == pytest.approx(-math.log(0.79), rel=1e-9) and math.floor(b * 100) / 100 == 0.23
     assert round(b, 2) == 0.24
     # the same numbers through the binary form (p = probability of class 1)
@@ -279,10 +279,10 @@ def test_losses_reject_mismatched_shapes():
         N.binary_crossentropy(np.zeros(3), 0.5)
 
 
-# ------------------------------------------------------------------ seed 000's neuron
+# ------------------------------------------------------------------ Salvatore's neuron (IUSS Pavia)
 
-def test_seed_000_sigmoid_worked_example_is_wrong_in_the_seed():
-    # Seed 000 line 207: "0.7 = Sigmoid(185 x 0.0006 + 85 x 0.0002 + 1) = Sigmoid(0.111 + 0.281 + 1)
+def test_lecture_sigmoid_worked_example_is_wrong_in_the_notes():
+    # Salvatore's slide: "0.7 = Sigmoid(185 x 0.0006 + 85 x 0.0002 + 1) = Sigmoid(0.111 + 0.281 + 1)
     # = Sigmoid(1.281)". In fact 85 x 0.0002 = 0.017, so t = 1.128 and sigmoid(t) = 0.7555.
     t = 185 * 0.0006 + 85 * 0.0002 + 1
     assert t == pytest.approx(1.128)
@@ -290,9 +290,9 @@ def test_seed_000_sigmoid_worked_example_is_wrong_in_the_seed():
     got = float(N.dense_forward(np.array([[185.0, 85.0]]), np.array([[0.0006], [0.0002]]),
                                 np.array([1.0]), "sigmoid")[0, 0])
     assert got == pytest.approx(true, rel=1e-12)
-    assert round(got, 2) == 0.76 and abs(got - 0.7) > 0.05          # not the seed's 0.7
+    assert round(got, 2) == 0.76 and abs(got - 0.7) > 0.05          # not the slide's 0.7
     assert abs(float(N.sigmoid(1.281)) - 0.7) > 0.05                 # not even for its own t
-    # its squared error against label 0 is then 0.571, not the seed's 0.49 (line 213)
+    # its squared error against label 0 is then 0.571, not the slide's 0.49
     assert N.mean_squared_error(np.array([0.0]), np.array([got])) == pytest.approx(true ** 2)
 
 
@@ -330,5 +330,5 @@ def test_xor_is_not_linearly_separable_by_a_random_search(rng):
 def test_bad_input_types_are_named():
     with pytest.raises(TypeError, match="z must be a numeric array"):
         N.sigmoid(np.array(["a", "b"]))
-    with pytest.raises(ValueError, match=r"axis must be in"):
+    with pytest.raises(ValueError, match=r"axis \(for z of shape \(2, 3\)\) must be an int in \[-2, 1\]; got 2"):
         N.softmax(np.zeros((2, 3)), axis=2)

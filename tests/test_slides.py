@@ -86,6 +86,7 @@ def stylesheet_closure(css: Path, seen: set[Path] | None = None) -> set[Path]:
     return seen
 
 
+@pytest.mark.slow  # tiny_deck executes a notebook (Jupyter kernel)
 def test_tiny_deck_has_no_remote_url(tiny_deck):
     deck, html = tiny_deck
     assert slides.find_remote_urls(html) == []
@@ -93,6 +94,7 @@ def test_tiny_deck_has_no_remote_url(tiny_deck):
     assert ".fa-play:before" in html, "the player buttons' glyph shim is missing"
 
 
+@pytest.mark.slow  # tiny_deck executes a notebook
 def test_every_file_the_deck_loads_is_local_and_present(tiny_deck):
     deck, html = tiny_deck
     refs = local_references(html)
@@ -106,6 +108,7 @@ def test_every_file_the_deck_loads_is_local_and_present(tiny_deck):
         stylesheet_closure(target.resolve())   # stylesheets: every font/image/import local too
 
 
+@pytest.mark.slow  # tiny_deck executes a notebook
 def test_mathjax_config_is_local(tiny_deck):
     deck, _ = tiny_deck
     mathjax = deck.html.parent / "assets" / "mathjax"
@@ -114,6 +117,7 @@ def test_mathjax_config_is_local(tiny_deck):
         assert (mathjax / part).is_file(), f"MathJax needs {part} offline"
 
 
+@pytest.mark.slow  # tiny_deck executes a notebook
 def test_deck_keeps_notes_fragments_widgets_and_animation(tiny_deck):
     deck, html = tiny_deck
     assert re.search(r'<aside class="notes">.*ask who has seen a sigmoid', html, re.DOTALL), "speaker notes lost"
@@ -125,6 +129,7 @@ def test_deck_keeps_notes_fragments_widgets_and_animation(tiny_deck):
     assert deck.bytes == deck.html.stat().st_size > 0
 
 
+@pytest.mark.slow  # tiny_deck executes a notebook
 def test_assets_are_copied_once_and_shared(tiny_deck, tmp_path):
     deck, _ = tiny_deck
     assets = slides.copy_assets(deck.html.parent)          # second call: nothing to do

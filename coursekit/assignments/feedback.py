@@ -16,14 +16,11 @@ import re
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
+from .cells import is_test_cell
+
 BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 TEST_CELL_TEXT = "# Test cell {grade_id}: the test code and its hidden inputs are not shown. Its report is below."
 _HIDDEN_REGION = re.compile(rf"^.*{BEGIN}.*?{END}.*$\n?", re.S | re.M)
-
-
-def is_test_cell(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.get("cell_type") == "code" and meta.get("grade", False) and not meta.get("solution", False)
 
 
 def strip_hidden_tests(nb, text: str = TEST_CELL_TEXT):
@@ -42,7 +39,8 @@ def strip_hidden_tests(nb, text: str = TEST_CELL_TEXT):
 class StripHiddenTests(NbGraderPreprocessor):
     """nbgrader preprocessor form of :func:`strip_hidden_tests` (for GenerateFeedback)."""
 
-    text = Unicode(TEST_CELL_TEXT, help="replacement source of each test cell ({grade_id} is filled in)").tag(config=True)
+    text = Unicode(TEST_CELL_TEXT, help="replacement source of each test cell ({grade_id} is filled in)").tag(
+        config=True)
 
     def preprocess(self, nb, resources):
         return strip_hidden_tests(nb, self.text), resources

@@ -1,12 +1,18 @@
-"""Checks for the six assignments: one checker, used in two places.
+"""Checks for the six assignments: one exercise registry, one checker, used in two places.
 
-    EXERCISES                       contract function name -> Exercise
+    EXERCISES                       contract function name -> Exercise (the registry: one module per
+                                    lecture topic, e.g. checks/convolution.py; signatures are read off
+                                    the library's reference functions; each Mistake carries the wrong
+                                    code a student writes, used by the tests, the benchmark, the demo)
     ASSIGNMENTS                     "01_neuron", ... -> exercise names, in notebook order
     make_cases(name, hidden, seed)  trusted side: the inputs (plain NumPy data)
     run_cases(func, cases, name)    student side: run the student's function on copies
     grade_outcomes(name, cases, outcomes)  trusted side: live Keras/TF values, compare, diagnose
     check(name, func, hidden, seed) all three in one process (self-check, nbgrader test cells)
+    score_test_cell(name, func)     what an nbgrader test cell runs: prints the verdict, returns the points
     self_check(exercise, namespace) the student's button: visible checks, printed
+
+The contract page docs/exercises.md is written from the registry: ``python -m coursekit.checks.contract``.
 
 Importing this package does not import TensorFlow; computing expected values does.
 """
@@ -18,19 +24,33 @@ import zlib
 
 import numpy as np
 
-from .core import Case, Exercise, Mistake, Outcome, Result, Verdict, compare, grade_outcomes, run_cases
+from .core import Case, Exercise, Outcome, Result, grade_outcomes, run_cases
 from .storage import load_cases, load_outcomes, save_cases, save_outcomes
 
-__all__ = ["EXERCISES", "ASSIGNMENTS", "Case", "Outcome", "Result", "make_cases", "run_cases",
-           "grade_outcomes", "check", "self_check", "save_cases", "load_cases", "save_outcomes",
-           "load_outcomes", "test_cell_points"]
+__all__ = [
+    "EXERCISES",
+    "ASSIGNMENTS",
+    "Case",
+    "Outcome",
+    "Result",
+    "make_cases",
+    "run_cases",
+    "grade_outcomes",
+    "check",
+    "self_check",
+    "save_cases",
+    "load_cases",
+    "save_outcomes",
+    "load_outcomes",
+    "score_test_cell",
+]
 
 
 def _registry() -> dict[str, Exercise]:
     import importlib
 
     found: dict[str, Exercise] = {}
-    for mod in ("ex_neuron", "ex_gradient_descent", "ex_backprop", "ex_convolution", "ex_cnn", "ex_transfer"):
+    for mod in ("neuron", "gradient_descent", "backprop", "convolution", "cnn_architectures", "transfer_learning"):
         module = importlib.import_module(f"{__name__}.{mod}")
         for ex in module.exercises():
             found[ex.name] = ex
@@ -64,13 +84,20 @@ def check(name: str, func, *, hidden: bool = False, seed: int | None = None) -> 
         raise KeyError(f"unknown exercise {name!r}; known: {', '.join(EXERCISES)}")
     cases = make_cases(name, hidden=hidden, seed=seed)
     if not callable(func):
-        return Result(name, 0.0, float(EXERCISES[name].points),
-                      [f"`{name}` is not a function (got {type(func).__name__})"], [], 0, len(cases))
+        return Result(
+            name,
+            0.0,
+            float(EXERCISES[name].points),
+            [f"`{name}` is not a function (got {type(func).__name__})"],
+            [],
+            0,
+            len(cases),
+        )
     outcomes = run_cases(func, cases, name)
     return grade_outcomes(name, cases, outcomes)
 
 
-def test_cell_points(name: str, func, *, hidden: bool = False, seed: int | None = None) -> float:
+def score_test_cell(name: str, func, *, hidden: bool = False, seed: int | None = None) -> float:
     """What an nbgrader test cell runs: print the verdict, return the points.
 
     The cell's last expression is this float, which nbgrader 0.9 takes as the

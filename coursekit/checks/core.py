@@ -67,8 +67,10 @@ class Result:
 
     def report(self) -> str:
         mark = "PASS" if self.ok else "FAIL"
-        lines = [f"[{mark}] {self.name}: {self.passed:g}/{self.total} checks passed "
-                 f"({self.points:g}/{self.max_points:g} points)"]
+        lines = [
+            f"[{mark}] {self.name}: {self.passed:g}/{self.total} checks passed "
+            f"({self.points:g}/{self.max_points:g} points)"
+        ]
         lines += [f"    - {m}" for m in self.messages]
         lines += [f"    likely mistake: {d}" for d in self.diagnoses]
         return "\n".join(lines)
@@ -76,13 +78,22 @@ class Result:
     __str__ = report
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Mistake:
-    """A known wrong answer: ``variant(case)`` is what that mistake returns."""
+    """A known wrong answer to one exercise.
+
+    ``example`` is the source a student would write (one ``def`` of the exercise's function), run by the
+    tests, the grading benchmark and the demo course.  The checker recognises the mistake in an output
+    by ``variant(case)`` (the wrong value it returns) or ``test(case, output)``; a mistake whose message
+    comes from elsewhere (a custom judge, the warning hint) has neither.  ``recognised=False`` says the
+    example loses points but the checker does not (reliably) name this message for it.
+    """
 
     message: str
-    variant: Callable[[Case], Any] | None = None      # the wrong answer this mistake gives
-    test: Callable[[Case, Any], bool] | None = None   # or: a predicate on the student's output
+    example: str = ""
+    variant: Callable[[Case], Any] | None = None  # the wrong answer this mistake gives
+    test: Callable[[Case, Any], bool] | None = None  # or: a predicate on the student's output
+    recognised: bool = True
 
 
 class Alternatives(list):
@@ -96,31 +107,78 @@ class Verdict:
     diagnoses: list[str] = field(default_factory=list)
 
 
-@dataclass
+# The lecture topic module that holds the reference function of each assignment's exercises.
+TOPIC_MODULES = {
+    "01_neuron": "coursekit.neuron",
+    "02_gradient_descent": "coursekit.gradient_descent",
+    "03_backprop": "coursekit.backprop",
+    "04_convolution": "coursekit.convolution",
+    "05_cnn_architectures": "coursekit.cnn_architectures",
+    "06_transfer_learning": "coursekit.transfer_learning",
+}
+
+
+@dataclass(kw_only=True)
 class Exercise:
-    """Everything the checker knows about one contract function."""
+    """Everything the checker knows about one contract function.
+
+    The signature is not written here: it is the signature of the library's reference function of the
+    same name in the assignment's topic module (``coursekit.neuron.sigmoid``), so the two cannot drift.
+    An exercise with no reference function in the library writes it out in ``signature_without_reference``.
+    """
 
     name: str
     assignment: str
-    signature: str
     points: float
     visible: Callable[[], list[Case]]
     hidden: Callable[[np.random.Generator], list[Case]]
-    expected: Callable[[Case], Any] | None = None          # trusted side, live Keras/TF
+    expected: Callable[[Case], Any] | None = None  # trusted side, live Keras/TF
     mistakes: list[Mistake] = field(default_factory=list)
-    parts: tuple[str, ...] = ()                             # names of the returned tuple's items
-    call: Callable[[Callable, Case], Any] | None = None     # student side; default func(*args, **kwargs)
+    parts: tuple[str, ...] = ()  # names of the returned tuple's items
+    call: Callable[[Callable, Case], Any] | None = None  # student side; default func(*args, **kwargs)
     judge: Callable[[Case, Any, Any], Verdict] | None = None  # custom comparison (no single right array)
-    no_warnings: bool = False                               # a floating-point warning fails the case
+    no_warnings: bool = False  # a floating-point warning fails the case
     partial: Callable[[Case, Any, Any], float] | None = None  # credit in [0, 1] for a failed case
-    warning_hint: str = ""                                  # diagnosis when a no_warnings case warns
+    warning_hint: str = ""  # diagnosis when a no_warnings case warns
     mutation_rtol: float = 0.0
     rtol: float = RTOL
     atol: float = ATOL
-    doc: str = ""
+    signature_without_reference: str = ""  # only when the library has no reference function
+    matches: str = ""  # what a right answer equals (the contract page)
+
+    @property
+    def reference(self) -> Callable | None:
+        """The library's reference function (imported on first use), or None."""
+        if self.signature_without_reference:
+            return None
+        import importlib
+
+        return getattr(importlib.import_module(TOPIC_MODULES[self.assignment]), self.name)
+
+    @property
+    def signature(self) -> str:
+        """``name(arg, arg=default, ...)``: the reference function's signature, without annotations."""
+        if self.signature_without_reference:
+            return self.signature_without_reference
+        return format_signature(self.name, self.reference)
+
+
+def format_signature(name: str, func: Callable) -> str:
+    """``conv2d(x, kernel, bias=None, strides=1, padding="valid")``: strings in double quotes, 1e-5 not 1e-05."""
+    import re
+
+    params = []
+    for p in inspect.signature(func).parameters.values():
+        text = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "") + p.name
+        if p.default is not p.empty:
+            default = f'"{p.default}"' if isinstance(p.default, str) else re.sub(r"e-0(\d)", r"e-\1", repr(p.default))
+            text += "=" + default
+        params.append(text)
+    return f"{name}({', '.join(params)})"
 
 
 # ----------------------------------------------------------------------------- student side
+
 
 def to_portable(value: Any, _depth: int = 0) -> Any:
     """Convert a student's return value to plain data (arrays, numbers, str, lists, tuples, dicts)."""
@@ -164,9 +222,16 @@ def _same(a: Any, b: Any, rtol: float) -> bool:
 
 # The course's own reference implementations: an answer must not call them (the exercise is to write
 # the NumPy yourself). coursekit.data and plain Keras stay allowed.
-REFERENCE_MODULES = ("coursekit.neuron", "coursekit.gradient_descent", "coursekit.backprop",
-                     "coursekit.convolution", "coursekit.cnn_architectures", "coursekit.transfer_learning")
+REFERENCE_MODULES = (
+    "coursekit.neuron",
+    "coursekit.gradient_descent",
+    "coursekit.backprop",
+    "coursekit.convolution",
+    "coursekit.cnn_architectures",
+    "coursekit.transfer_learning",
+)
 REFERENCE_USED = "ReferenceImplementationUsed"
+INPUT_MODIFIED = "input modified in place"
 
 
 def reference_used(func: Callable) -> str | None:
@@ -175,6 +240,7 @@ def reference_used(func: Callable) -> str | None:
     Looks at ``func`` itself, the names its code (and nested code) reads from its globals, and its
     closure. A deterrent with a clear message, not a proof: obfuscated imports are not followed.
     """
+
     def is_reference(obj) -> str | None:
         module = getattr(obj, "__name__", "") if inspect.ismodule(obj) else getattr(obj, "__module__", "") or ""
         if any(module == m or module.startswith(m + ".") for m in REFERENCE_MODULES):
@@ -228,16 +294,20 @@ def run_cases(func: Callable, cases: list[Case], name: str | None = None) -> lis
     exercise = EXERCISES.get(name) if name else None
     used = reference_used(func)
     if used is not None:
-        why = (f"{REFERENCE_USED}: the answer calls {used}, the course's reference implementation; "
-               "the exercise is to write it yourself with NumPy")
+        why = (
+            f"{REFERENCE_USED}: the answer calls {used}, the course's reference implementation; "
+            "the exercise is to write it yourself with NumPy"
+        )
         return [Outcome(case.label, error=why) for case in cases]
     outcomes = []
     for case in cases:
         args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
         start = time.perf_counter()
         outcome = Outcome(case.label)
-        with warnings.catch_warnings(record=True) as caught, \
-                np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"),
+        ):
             warnings.simplefilter("always")
             try:
                 if exercise is not None and exercise.call is not None:
@@ -257,6 +327,7 @@ def run_cases(func: Callable, cases: list[Case], name: str | None = None) -> lis
 
 # ----------------------------------------------------------------------------- trusted side
 
+
 def describe(value: Any) -> str:
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape}, dtype {value.dtype}"
@@ -265,8 +336,9 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
-def compare(out: Any, exp: Any, what: str = "output", rtol: float = RTOL, atol: float = ATOL,
-            parts: tuple[str, ...] = ()) -> list[str]:
+def compare(
+    out: Any, exp: Any, what: str = "output", rtol: float = RTOL, atol: float = ATOL, parts: tuple[str, ...] = ()
+) -> list[str]:
     """Problems with ``out`` as an answer whose right value is ``exp`` (empty list: it matches).
 
     Every mismatch names the shape, the dtype and the largest error.  ``exp=None``
@@ -301,16 +373,20 @@ def compare(out: Any, exp: Any, what: str = "output", rtol: float = RTOL, atol: 
         return []
     if not np.all(np.isfinite(o64)) and np.all(np.isfinite(e)):
         bad = int(np.sum(~np.isfinite(o64)))
-        return [f"{what}: {bad} of {o.size} values are NaN or inf (shape {o.shape}, dtype {o.dtype}); "
-                f"expected finite values up to {np.abs(e).max():.3g}"]
+        return [
+            f"{what}: {bad} of {o.size} values are NaN or inf (shape {o.shape}, dtype {o.dtype}); "
+            f"expected finite values up to {np.abs(e).max():.3g}"
+        ]
     err = np.abs(o64 - e)
     tol = atol * max(1.0, float(np.abs(e).max())) + rtol * np.abs(e)
     if np.all(err <= tol):
         return []
     idx = np.unravel_index(int(np.argmax(err - tol)), err.shape) if err.ndim else ()
     where = f" at index {tuple(int(i) for i in idx)}" if idx else ""
-    return [f"{what}: max abs error {err.max():.3g}{where} (got {o64[idx]:.6g}, expected {e[idx]:.6g}); "
-            f"shape {o.shape}, dtype {o.dtype}"]
+    return [
+        f"{what}: max abs error {err.max():.3g}{where} (got {o64[idx]:.6g}, expected {e[idx]:.6g}); "
+        f"shape {o.shape}, dtype {o.dtype}"
+    ]
 
 
 def _matches(out: Any, exp: Any, ex: Exercise) -> bool:
@@ -327,6 +403,8 @@ def default_judge(ex: Exercise, case: Case, output: Any, expected: Any) -> Verdi
         return Verdict(True)
     diagnoses = []
     for mistake in ex.mistakes:
+        if mistake.test is None and mistake.variant is None:
+            continue  # named by the exercise's judge or warning hint, not here
         try:
             if mistake.test is not None:
                 hit = bool(mistake.test(case, output))
@@ -374,8 +452,10 @@ def grade_outcomes(name: str, cases: list[Case], outcomes: list[Outcome]) -> Res
         case_messages = list(verdict.messages)
         if outcome.mutated_inputs:
             ok = False
-            case_messages.append("modified its input arrays in place (work on a copy: the caller's data must not change)")
-            diagnoses.append("input modified in place")
+            case_messages.append(
+                "modified its input arrays in place (work on a copy: the caller's data must not change)"
+            )
+            diagnoses.append(INPUT_MODIFIED)
         if outcome.warnings and ex.no_warnings:
             ok = False
             case_messages.append("emitted " + "; ".join(outcome.warnings))

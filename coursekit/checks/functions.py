@@ -32,8 +32,9 @@ def numpy_function(s: dict):
             return float(-np.exp(-np.sum((x - 1.0) ** 2)) + 0.5 * np.exp(-np.sum((x + 1.0) ** 2) / 2))
 
         def g(x):
-            return (2 * (x - 1.0) * np.exp(-np.sum((x - 1.0) ** 2))
-                    - 0.5 * (x + 1.0) * np.exp(-np.sum((x + 1.0) ** 2) / 2))
+            return 2 * (x - 1.0) * np.exp(-np.sum((x - 1.0) ** 2)) - 0.5 * (x + 1.0) * np.exp(
+                -np.sum((x + 1.0) ** 2) / 2
+            )
     elif family == "constant":
         f = lambda x: 3.0  # noqa: E731
         g = lambda x: np.zeros_like(x)  # noqa: E731
@@ -44,7 +45,7 @@ def numpy_function(s: dict):
 
 def tf_function(s: dict):
     """The same function in TensorFlow (float64), for a tape on the trusted side."""
-    from ._common import tf
+    from .common import tf
 
     tf = tf()
     family = s["__callable__"]
@@ -55,15 +56,14 @@ def tf_function(s: dict):
         c = tf.constant(s["c"], tf.float64)
         return lambda x: tf.reduce_sum(c * tf.sin(x)) + 0.5 * tf.reduce_sum(x * x)
     if family == "two_gaussians":
-        return lambda x: (-tf.exp(-tf.reduce_sum((x - 1.0) ** 2))
-                          + 0.5 * tf.exp(-tf.reduce_sum((x + 1.0) ** 2) / 2))
+        return lambda x: -tf.exp(-tf.reduce_sum((x - 1.0) ** 2)) + 0.5 * tf.exp(-tf.reduce_sum((x + 1.0) ** 2) / 2)
     if family == "constant":
         return lambda x: tf.reduce_sum(x * 0.0) + 3.0
     raise ValueError(f"unknown test function {family!r}")
 
 
 def tf_gradient(s: dict, x) -> np.ndarray:
-    from ._common import tf
+    from .common import tf
 
     tf = tf()
     xv = tf.Variable(np.asarray(x, np.float64))

@@ -14,11 +14,21 @@ import zlib
 
 import numpy as np
 
-from ._common import keras
+from .common import keras
 from .core import Verdict, compare
 
-_CONFIG_KEYS = ("filters", "kernel_size", "strides", "padding", "units", "activation", "pool_size", "rate",
-                "use_bias", "axis")
+_CONFIG_KEYS = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "units",
+    "activation",
+    "pool_size",
+    "rate",
+    "use_bias",
+    "axis",
+)
 
 
 def deterministic_weights(model) -> None:
@@ -46,12 +56,20 @@ def probe_input(shape, seed: int = 0) -> np.ndarray:
 
 def _layer_row(layer) -> dict:
     cfg = layer.get_config()
-    row = {"class": type(layer).__name__, "trainable": bool(layer.trainable), "name": layer.name,
-           "params": int(layer.count_params()) if layer.built else 0}
+    row = {
+        "class": type(layer).__name__,
+        "trainable": bool(layer.trainable),
+        "name": layer.name,
+        "params": int(layer.count_params()) if layer.built else 0,
+    }
     for key in _CONFIG_KEYS:
         if key in cfg:
             v = cfg[key]
-            row[key] = list(v) if isinstance(v, tuple) else (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
+            row[key] = (
+                list(v)
+                if isinstance(v, tuple)
+                else (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
+            )
     return row
 
 
@@ -85,8 +103,10 @@ def summarize(model, input_shape, *, probe: bool = True, nested=None) -> dict:
         "count_params": int(model.count_params()),
         "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
         # compute_output_shape: a Sequential model that was never called has no .output
-        "output_shape": [None if d is None else int(d)
-                         for d in model.compute_output_shape((None,) + tuple(int(v) for v in input_shape))],
+        "output_shape": [
+            None if d is None else int(d)
+            for d in model.compute_output_shape((None,) + tuple(int(v) for v in input_shape))
+        ],
     }
     if nested is not None:
         summary["nested_training_false"] = called_with_training_false(model, nested)

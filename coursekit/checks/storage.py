@@ -84,9 +84,20 @@ def load_cases(path) -> list[Case]:
 
 
 def save_outcomes(path, outcomes: list[Outcome]) -> None:
-    _save(path, [{"label": o.label, "output": o.output, "error": o.error,
-                  "mutated_inputs": bool(o.mutated_inputs), "seconds": float(o.seconds),
-                  "warnings": list(o.warnings)} for o in outcomes])
+    _save(
+        path,
+        [
+            {
+                "label": o.label,
+                "output": o.output,
+                "error": o.error,
+                "mutated_inputs": bool(o.mutated_inputs),
+                "seconds": float(o.seconds),
+                "warnings": list(o.warnings),
+            }
+            for o in outcomes
+        ],
+    )
 
 
 def load_outcomes(path) -> list[Outcome]:
@@ -95,11 +106,14 @@ def load_outcomes(path) -> list[Outcome]:
         if not isinstance(d, dict):
             raise ValueError("malformed outcomes file")
         error = d.get("error")
-        outcomes.append(Outcome(
-            label=str(d.get("label")), output=d.get("output"),
-            error=None if error is None else str(error),
-            mutated_inputs=bool(d.get("mutated_inputs", False)),
-            seconds=float(d.get("seconds", 0.0)),
-            warnings=[str(w) for w in d.get("warnings", [])][:5],
-        ))
+        outcomes.append(
+            Outcome(
+                label=str(d.get("label")),
+                output=d.get("output"),
+                error=None if error is None else str(error),
+                mutated_inputs=bool(d.get("mutated_inputs", False)),
+                seconds=float(d.get("seconds", 0.0)),
+                warnings=[str(w) for w in d.get("warnings", [])][:5],
+            )
+        )
     return outcomes

@@ -4,7 +4,8 @@ One small module per stage (read them in this order)::
 
     collect.py   folder or LMS zip (Moodle, Canvas naming) -> nbgrader's submitted/ layout
     sandbox.py   run untrusted code: unprivileged user, namespaces, rlimits, timeouts, capped output
-    run.py       inside the sandbox: exec the student's cells, call the functions on trusted cases
+    run.py       trusted parent: write the working copy, start the sandboxed child, read its outcomes
+    child.py     inside the sandbox, as the student: exec the cells, call the functions on the cases
     compare.py   in the trusted parent: verdicts from coursekit.checks.grade_outcomes
     record.py    nbgrader gradebook (SQLite or any DB URL nbgrader accepts), autograded notebooks
     report.py    grades CSV (nbgrader's export columns), per-student feedback HTML, report.html

@@ -96,16 +96,16 @@ def grade_unit(unit: dict) -> dict:
 
 def _student_cells(nb) -> list:
     """The code cells to run: everything but the autograder test cells (whatever their state)."""
+    from coursekit.assignments.cells import is_test_cell
+
     from .run import Cell
 
     cells = []
     for i, c in enumerate(nb.cells):
         if c.cell_type != "code":
             continue
-        meta = c.get("metadata", {}).get("nbgrader") or {}
-        gid = meta.get("grade_id")
-        is_test = (meta.get("grade") and not meta.get("solution")) or (gid or "").startswith("test_")
-        if not is_test:
+        if not is_test_cell(c):
+            gid = (c.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
             cells.append(Cell(i, c.source if isinstance(c.source, str) else "".join(c.source), gid))
     return cells
 
@@ -144,7 +144,8 @@ def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_
     """The whole pipeline for one assignment.
 
     ``workers=0`` grades in this process (tests); ``pool`` (from :func:`make_pool`) reuses warm
-    workers across assignments.
+    workers across assignments; ``extra_hide`` lists more paths student code must not see (other
+    copies of the instructor sources, for instance).
     """
     from . import collect, compare, record, report
     from .sandbox import probe
@@ -161,8 +162,10 @@ def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_
     run = Run(problems=list(got.problems), notes=list(got.notes))
     seed = compare.course_seed(state)
     out_dir = os.path.abspath(out_dir or os.path.join(cfg.root, "reports", assignment))
-    hide = sorted({cfg.root, out_dir, cfg.source_dir, *(os.path.abspath(p) for p in inputs), *extra_hide,
-                   *_instructor_paths()})
+    # What student code must not see: the course (gradebook, other students), the instructor sources
+    # (hidden tests), the outputs and the submissions as they came.
+    hide = sorted({cfg.root, out_dir, cfg.source_dir, *(os.path.abspath(p) for p in inputs),
+                   *(os.path.abspath(p) for p in extra_hide)})
 
     todo, done = [], []
     for sub in got.submissions:
@@ -233,12 +236,6 @@ def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_
     run.report = report.write_report(os.path.join(out_dir, "report.html"), assignment, run.results, run.problems,
                                      run.notes, probe().describe(), run.seconds)
     return run
-
-
-def _instructor_paths() -> list[str]:
-    """The repository's instructor material (solutions with hidden tests, course config)."""
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return [os.path.join(repo, d) for d in ("solutions", "grading") if os.path.isdir(os.path.join(repo, d))]
 
 
 class _NoBar:

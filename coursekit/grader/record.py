@@ -28,7 +28,7 @@ class CourseConfig:
     root: str
     db_url: str
     course_id: str
-    source_dir: str  # may lie outside root (the repository's solutions/)
+    source_dir: str  # may lie outside root (solutions/ of the course repository)
 
 
 def course_config(course_dir: str, db_url: str | None = None) -> CourseConfig:
@@ -72,7 +72,7 @@ def ensure_assignment(cfg: CourseConfig, assignment: str) -> None:
     from coursekit.assignments.release import nbgrader
 
     proc = nbgrader(["generate_assignment", assignment, "--force", f"--CourseDirectory.db_url={cfg.db_url}",
-                     f"--CourseDirectory.course_id={cfg.course_id}"], Path(cfg.root), solutions=Path(cfg.source_dir))
+                     f"--CourseDirectory.course_id={cfg.course_id}"], Path(cfg.root))
     if proc.returncode != 0:
         raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{proc.stdout}\n{proc.stderr}")
 

@@ -1,18 +1,15 @@
-"""Execute one submission in the sandbox and collect its functions' outputs on trusted cases.
+"""The trusted side of running one submission: launch the sandboxed child, read what it left.
 
-Two halves:
+Trust: this code runs in the grader's own process, with the TA's rights.  It writes the working
+copy (the submitted notebook, ``spec.json``, the cases), starts ``coursekit.grader.child`` under
+every protection of ``sandbox.py``, and trusts NOTHING the child produces: its exit status and
+progress lines only say which cell or exercise was running when it died, and its outcome files are
+copied out with ``O_NOFOLLOW`` (no symlink tricks, no FIFOs), size-capped, and parsed without pickle
+by ``coursekit.checks.load_outcomes``.  The verdicts are computed later, in compare.py.
 
-* :func:`child_main` runs INSIDE the sandbox, as the student: it execs the student's code cells
-  (never the test cells) in a fresh namespace, then looks up each exercise function by name and
-  calls ``coursekit.checks.run_cases`` on the cases the parent wrote, saving the outcomes as
-  JSON + npz.  It imports NumPy only (Keras only if the student's own cells do), so it starts in
-  ~0.3 s instead of a Jupyter kernel importing TensorFlow (~5 s).
-* :func:`execute` runs in the trusted parent: prepares the working copy, runs the child, and when a
-  cell or an exercise kills the child (timeout, ``os._exit``, segfault, memory) records why and runs
-  the child again without that cell/exercise, so the rest of the submission is still graded.
-
-Whatever the child writes is untrusted: outcome files are copied out with ``O_NOFOLLOW`` (no symlink
-tricks, no FIFOs), size-capped, and parsed without pickle by ``coursekit.checks.load_outcomes``.
+When a cell or an exercise kills the child (timeout, ``os._exit``, segfault, memory) :func:`execute`
+records why and runs the child again without that cell/exercise, so the rest of the submission is
+still graded.
 """
 
 from __future__ import annotations
@@ -24,6 +21,8 @@ import stat
 import sys
 from dataclasses import dataclass, field, replace
 
+from coursekit.keras_setup import QUIET_TF_ENV
+
 from .sandbox import ChildResult, Limits, Protections, prepare_workdir, run_child
 
 MAX_OUTCOME_BYTES = 64 * 2**20
@@ -34,8 +33,8 @@ CHILD_ENV = {
     "MPLCONFIGDIR": "/tmp/.mpl",
     # one thread each: a NumPy process per core is faster than threads fighting over 2 cores
     "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-    "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "KERAS_BACKEND": "tensorflow",
     "PYTHONDONTWRITEBYTECODE": "1",
+    **QUIET_TF_ENV,  # a student who imports Keras must not fill the output with TensorFlow's logs
 }
 
 
@@ -59,8 +58,6 @@ class Execution:
     stdout: str = ""
     stderr: str = ""
 
-
-# ------------------------------------------------------------------------------------ trusted side
 
 def execute(cells: list[Cell], exercises: list[str], cases_by_name: dict, workdir: str, limits: Limits,
             protections: Protections, hide: list[str], notebook_path: str | None = None,
@@ -86,7 +83,7 @@ def execute(cells: list[Cell], exercises: list[str], cases_by_name: dict, workdi
         spec = {"cells": [{"index": c.index, "source": c.source} for c in cells if c.index not in skip_cells],
                 "exercises": [n for n in exercises if n not in done and n not in ex.exercise_errors]}
         _write_spec(workdir, spec, protections)
-        res = run_child([sys.executable, "-I", "-c", "from coursekit.grader.run import child_main; child_main()"],
+        res = run_child([sys.executable, "-I", "-c", "from coursekit.grader.child import main; main()"],
                         workdir, CHILD_ENV, replace(limits, submission_timeout=remaining), protections, hide)
         ex.runs += 1
         ex.seconds += res.elapsed
@@ -189,118 +186,3 @@ def _load_untrusted_outcomes(workdir: str, name: str):
         return load_outcomes(os.path.join(trusted, name))
     finally:
         shutil.rmtree(trusted, ignore_errors=True)
-
-
-# ------------------------------------------------------------------------------ inside the sandbox
-
-class _CappedStream:
-    """Replaces sys.stdout/sys.stderr: keeps the first ``cap`` characters, counts the rest."""
-
-    def __init__(self, stream, cap: int):
-        self.stream, self.cap, self.written, self.dropped = stream, cap, 0, 0
-
-    def write(self, s):
-        s = str(s)
-        room = self.cap - self.written
-        if room > 0:
-            self.stream.write(s[:room])
-            self.written += min(room, len(s))
-        if len(s) > room:
-            self.dropped += len(s) - max(room, 0)
-        return len(s)
-
-    def flush(self):
-        self.stream.flush()
-
-    def isatty(self):
-        return False
-
-    def fileno(self):
-        return self.stream.fileno()
-
-    @property
-    def encoding(self):
-        return "utf-8"
-
-
-def _compile_cell(source: str, index: int):
-    """Compile a notebook cell; IPython magics and shell escapes are skipped, not errors."""
-    try:
-        return compile(source, f"<cell {index}>", "exec")
-    except SyntaxError:
-        if source.lstrip().startswith("%%"):
-            return None
-        lines = ["pass  # " + ln if ln.lstrip().startswith(("%", "!")) else ln for ln in source.splitlines()]
-        return compile("\n".join(lines), f"<cell {index}>", "exec")
-
-
-def child_main() -> None:
-    """Entry point inside the sandbox (cwd = the working copy)."""
-    import faulthandler
-    import traceback
-
-    fd = int(os.environ.pop("COURSEKIT_PROGRESS_FD"))
-    progress = os.fdopen(fd, "w", buffering=1)
-
-    def emit(b_or_e: str, kind: str, ident, payload: dict | None = None) -> None:
-        line = f"{b_or_e} {kind} {ident}" + (f" {json.dumps(payload)}" if payload is not None else "")
-        try:
-            progress.write(line + "\n")
-            progress.flush()
-        except (OSError, ValueError):
-            pass  # the student closed our pipe: they only lose their own error messages
-
-    # Bind the checker before any student code runs (a student may patch the module later;
-    # that only changes their own outputs, never the verdict, which the parent computes).
-    import coursekit.checks as checks
-    from coursekit.checks import load_cases, run_cases, save_outcomes
-
-    # The notebook's own self-check and test helpers would compute Keras values here (importing
-    # TensorFlow, ~5 s): in the sandbox they do nothing; the verdict is the parent's.
-    def _quiet(*args, **kwargs):
-        return []
-
-    checks.self_check = checks.check = checks.test_cell_points = _quiet
-
-    faulthandler.enable(file=sys.__stderr__)
-    with open("spec.json") as fh:
-        spec = json.load(fh)
-    sys.stdout = _CappedStream(sys.stdout, 200_000)
-    sys.stderr = _CappedStream(sys.stderr, 200_000)
-    sys.argv = ["submission"]
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
-
-    for cell in spec["cells"]:
-        emit("B", "cell", cell["index"])
-        error = None
-        try:
-            code = _compile_cell(cell["source"], cell["index"])
-            if code is not None:
-                exec(code, namespace)
-        except SystemExit as exc:
-            error = f"the cell called sys.exit({exc.code!r}); the rest of the cell did not run"
-        except BaseException as exc:  # the student's code may raise anything, including KeyboardInterrupt
-            tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-            error = "".join(tb[-3:])[-1500:].strip()
-        emit("E", "cell", cell["index"], {"error": error})
-
-    for name in spec["exercises"]:
-        emit("B", "exercise", name)
-        func = namespace.get(name)
-        if not callable(func):
-            emit("E", "exercise", name, {"status": "missing",
-                                         "error": f"the notebook does not define a function `{name}`"})
-            continue
-        try:
-            outcomes = run_cases(func, load_cases(os.path.join("cases", name)), name)
-            save_outcomes(os.path.join("outcomes", name), outcomes)
-            emit("E", "exercise", name, {"status": "ok"})
-        except SystemExit as exc:
-            emit("E", "exercise", name, {"status": "error", "error": f"`{name}` called sys.exit({exc.code!r})"})
-        except BaseException as exc:
-            emit("E", "exercise", name, {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:1000]})
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(0)  # do not wait for threads the student started

@@ -82,7 +82,7 @@ class Protections:
         return out
 
     def describe(self) -> list[str]:
-        active = [f"rlimits (RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NPROC, no core), timeouts, capped output"]
+        active = ["rlimits (RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NPROC, no core), timeouts, capped output"]
         if self.uid is not None:
             active.append(f"unprivileged user {self.user} (uid {self.uid}), no supplementary groups, no_new_privs")
         if self.namespaces:
@@ -281,10 +281,33 @@ def run_child(argv: list[str], workdir: str, env: dict[str, str], limits: Limits
     )
 
 
+_CODE_PATHS: set[str] | None = None
+
+
+def _code_paths() -> set[str]:
+    """Where the child's Python code lives: every import path of ``python -I`` and the coursekit package.
+
+    Asked of a child interpreter (once per process), not read from ``sys.path`` here: the child runs
+    isolated (``-I``), and ``.pth`` files can add directories of another environment (a test venv
+    that reuses the dependencies of the development venv, for instance).  Only the outermost
+    directories are kept: a bind mount brings everything below it.
+    """
+    global _CODE_PATHS
+    if _CODE_PATHS is None:
+        code = "import json, os, sys, coursekit; print(json.dumps(sys.path + [os.path.dirname(coursekit.__file__)]))"
+        out = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True).stdout
+        paths = {os.path.realpath(p) for p in json.loads(out) + [sys.prefix, sys.base_prefix]
+                 if os.path.isabs(p) and os.path.isdir(p)}
+        _CODE_PATHS = {p for p in paths if not any(p.startswith(q + os.sep) for q in paths)}
+    return _CODE_PATHS
+
+
 def _needed_behind_closed_dirs() -> list[tuple[str, str]]:
     """(closed ancestor, path) pairs: the interpreter may live in root's 0700 home (pyenv)."""
     out = []
-    for path in {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}:
+    for path in sorted(_code_paths()):
+        if _under_private_tmp(path):
+            continue  # bound back by _code_under_private_tmp
         parts = path.split(os.sep)
         for i in range(2, len(parts)):
             ancestor = os.sep.join(parts[:i])
@@ -294,16 +317,17 @@ def _needed_behind_closed_dirs() -> list[tuple[str, str]]:
     return out
 
 
+def _under_private_tmp(path: str) -> bool:
+    return any(path == t or path.startswith(t + os.sep) for t in PRIVATE_TMP)
+
+
 def _code_under_private_tmp() -> list[str]:
-    """The interpreter, the venv and the coursekit package, where they live under /tmp or /var/tmp.
+    """The code paths (see :func:`_code_paths`) that live under /tmp or /var/tmp.
 
-    A clone of the course in /tmp (as CI may make) would vanish under the child's private /tmp:
-    these directories are bound back into it, read-only, at the same paths.
+    A clone of the course or a venv in /tmp (as CI and the packaging test make) would vanish under the
+    child's private /tmp: these directories are bound back into it, read-only, at the same paths.
     """
-    import coursekit
-
-    code = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, os.path.dirname(coursekit.__file__))}
-    return sorted(p for p in code if any(p == t or p.startswith(t + os.sep) for t in PRIVATE_TMP))
+    return sorted(p for p in _code_paths() if _under_private_tmp(p))
 
 
 def _parse_event(line: bytes) -> tuple[str, str, str, str] | None:
@@ -346,8 +370,9 @@ def _boot() -> None:
         # The interpreter may sit in a 0700 directory (pyenv in /root): cover that directory with an
         # empty traversable tmpfs and bind only the interpreter's prefix back, read-only.
         exposed = [(a, p, os.open(p, os.O_PATH | os.O_DIRECTORY)) for a, p in spec["expose"]]
-        for ancestor, path, pfd in exposed:
+        for ancestor in dict.fromkeys(a for a, _, _ in exposed):  # once each: a second tmpfs would cover the first
             mount("tmpfs", ancestor, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=755,size=4k")
+        for ancestor, path, pfd in exposed:
             os.makedirs(path, mode=0o755, exist_ok=True)
             mount(f"/proc/self/fd/{pfd}", path, None, _MS_BIND | _MS_REC)
             mount(None, path, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)

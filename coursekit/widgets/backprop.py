@@ -1,7 +1,8 @@
 """Lecture 3 widgets and figures: the chain rule as a computational graph, vanishing gradients
 layer by layer, and over-fitting with L1/L2, dropout and early stopping.
 
-All the mathematics is ``coursekit.backprop`` / ``coursekit.neuron``; this module draws it.
+All the mathematics (including ``neuron_graph_values``, ``vanishing_data``, ``moons`` and
+``regularization_runs``) is ``coursekit.backprop`` / ``coursekit.neuron``; this module draws it.
 """
 
 from __future__ import annotations
@@ -10,35 +11,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from coursekit import backprop, neuron, style
-from coursekit.widgets._base import FigureWidget, dropdown, int_slider
+from coursekit.backprop import moons, neuron_graph_values, vanishing_data
+from coursekit.widgets.base import FigureWidget, dropdown, int_slider
 
-__all__ = ["neuron_graph_values", "plot_computational_graph", "VanishingGradientWidget",
-           "vanishing_data", "REGULARIZATION_SETTINGS", "moons", "regularization_runs", "plot_regularization"]
-
-
-def neuron_graph_values(a1, a2, w1, w2, b, expected) -> dict:
-    """Forward value and backward gradient dC/d(node) of every node of C = (sigmoid(a1 w1 + a2 w2 + b) - E)^2.
-
-    Each backward step is one local rule from ``coursekit.backprop`` (mse_backward,
-    sigmoid_backward, dense_backward), the gradients flowing from C back to the inputs.
-    Returns {node: (value, grad)} for nodes a1, w1, a2, w2, b, a1*w1, a2*w2, t, p, C.
-    """
-    x = np.array([[a1, a2]], dtype=np.float64)
-    kernel = np.array([[w1], [w2]], dtype=np.float64)
-    t = neuron.dense_forward(x, kernel, np.array([b], dtype=np.float64))       # (1, 1)
-    p = neuron.sigmoid(t)
-    cost = neuron.mean_squared_error(np.array([[expected]]), p)               # = (p - E)^2 for one sample
-    dp = backprop.mse_backward(np.array([[expected]], dtype=np.float64), p)   # dC/dp = 2 (p - E)
-    dt = backprop.sigmoid_backward(dp, t)                                     # dC/dt = dC/dp * p (1 - p)
-    dx, dkernel, dbias = backprop.dense_backward(dt, x, kernel)               # dC/da, dC/dw, dC/db
-    g = float(dt[0, 0])  # an addition passes its gradient unchanged to each term
-    return {
-        "a1": (float(a1), float(dx[0, 0])), "w1": (float(w1), float(dkernel[0, 0])),
-        "a2": (float(a2), float(dx[0, 1])), "w2": (float(w2), float(dkernel[1, 0])),
-        "b": (float(b), float(dbias[0])),
-        "a1*w1": (float(a1 * w1), g), "a2*w2": (float(a2 * w2), g),
-        "t": (float(t[0, 0]), g), "p": (float(p[0, 0]), float(dp[0, 0])), "C": (float(cost), 1.0),
-    }
+__all__ = ["plot_computational_graph", "VanishingGradientWidget", "plot_regularization"]
 
 
 _GRAPH_LAYOUT = {  # node -> (x, y) in axes units
@@ -53,7 +29,7 @@ _GRAPH_OPS = {"a1*w1": "x", "a2*w2": "x", "t": "+", "p": "sigmoid", "C": "(p - E
 def plot_computational_graph(a1, a2, w1, w2, b, expected, figsize=(12.0, 7.0)):
     """Draw the neuron's computational graph: forward values (blue) and backward gradients (red).
 
-    Returns (fig, values) with ``values`` from :func:`neuron_graph_values`.
+    Returns (fig, values) with ``values`` from :func:`coursekit.backprop.neuron_graph_values`.
     """
     import matplotlib.pyplot as plt
 
@@ -83,21 +59,12 @@ def plot_computational_graph(a1, a2, w1, w2, b, expected, figsize=(12.0, 7.0)):
 # -- vanishing gradients ------------------------------------------------------------------------
 
 
-def vanishing_data(n: int = 200, seed: int = 0):
-    """(x (n, 64), y one-hot (n, 10)): a fixed subset of the bundled 8x8 digits, pixels in [0, 1]."""
-    from coursekit.data import digits_8x8
-
-    images, labels = digits_8x8()
-    idx = np.random.default_rng(seed).permutation(len(images))[:n]
-    return images[idx].reshape(n, -1), np.eye(10)[labels[idx]]
-
-
 class VanishingGradientWidget(FigureWidget):
     """Per-layer gradient norms ||dE/dW^l|| of a fresh MLP: sigmoid vs ReLU vs tanh, any depth.
 
     Controls: ``depth`` (hidden layers), ``activation``, ``width``.  Weights come from
     ``backprop.init_mlp`` (Glorot for sigmoid/tanh, He for ReLU: each its usual partner) with a
-    fixed seed; ``state["norms"]`` is ``backprop.layer_gradient_norms`` (first layer first) and
+    fixed random seed; ``state["norms"]`` is ``backprop.layer_gradient_norms`` (first layer first) and
     ``state["ratio"]`` = first layer's norm / last layer's norm.
     """
 
@@ -130,40 +97,13 @@ class VanishingGradientWidget(FigureWidget):
 
 # -- over-fitting and regularisation ------------------------------------------------------------
 
-REGULARIZATION_SETTINGS = {
-    "no regularisation": {}, "L1 (3e-3)": {"l1": 3e-3}, "L2 (1e-2)": {"l2": 1e-2},
-    "dropout 0.3": {"dropout": 0.3}, "early stopping (patience 30)": {"patience": 30},
-}
-
-
-def moons(n_train: int = 30, n_val: int = 500, noise: float = 0.3, seed: int = 1):
-    """Two noisy half-moons (scikit-learn, offline): (x_train, y_train, x_val, y_val), labels one-hot."""
-    from sklearn.datasets import make_moons
-
-    x, labels = make_moons(n_train + n_val, noise=noise, random_state=seed)
-    y = np.eye(2)[labels]
-    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
-
-
-def regularization_runs(data=None, hidden=(64, 64), epochs: int = 500, learning_rate: float = 0.1,
-                        seed: int = 0, settings: dict | None = None) -> dict:
-    """Train one MLP on 30 noisy moons with each regularisation setting (batch gradient descent).
-
-    data: (x_train, y_train, x_val, y_val), default :func:`moons`.  settings: {name: keyword arguments
-    of ``backprop.train_mlp``} (default :data:`REGULARIZATION_SETTINGS`).  Every run starts from the
-    same ``init_mlp`` weights.  Returns {name: (params, history)}.
-    """
-    x_tr, y_tr, x_va, y_va = moons() if data is None else data
-    settings = REGULARIZATION_SETTINGS if settings is None else settings
-    params = backprop.init_mlp([x_tr.shape[1], *hidden, y_tr.shape[1]], seed=seed)
-    return {name: backprop.train_mlp(x_tr, y_tr, params, learning_rate, epochs, x_val=x_va, y_val=y_va,
-                                     seed=seed, **kw)
-            for name, kw in settings.items()}
-
-
 def plot_regularization(runs: dict, data=None, figsize=(13.0, 7.0)):
     """Top: training (dashed) and validation (solid) loss per epoch. Bottom: each model's decision
-    regions with the training points (the validation points are faint)."""
+    regions with the training points (the validation points are faint).
+
+    runs: ``{name: (params, history)}`` from :func:`coursekit.backprop.regularization_runs`;
+    data: the runs' ``(x_train, y_train, x_val, y_val)`` (default :func:`coursekit.backprop.moons`).
+    """
     import matplotlib.pyplot as plt
 
     x_tr, y_tr, x_va, y_va = moons() if data is None else data

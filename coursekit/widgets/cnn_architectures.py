@@ -1,14 +1,12 @@
-"""Lecture 5 widgets, experiments and figures: receptive fields, skip connections, feature maps.
+"""Lecture 5 widgets and figures: receptive fields, skip connections, feature maps, the pretrained table.
 
-    from coursekit.widgets.cnn_architectures import ReceptiveFieldWidget, skip_gradient_norms
+    from coursekit.widgets.cnn_architectures import ReceptiveFieldWidget, gradient_norms_figure
     w = ReceptiveFieldWidget()         # layers / kernel / stride sliders
     w.state["receptive_field"]         # == coursekit.cnn_architectures.receptive_field(...)
 
-The architecture math (receptive_field, layer_table, the pretrained table, batch norm) lives in
-:mod:`coursekit.cnn_architectures`.  Two things the library does not provide are here because
-the lecture needs them: :func:`skip_gradient_norms` (gradient norms per layer of a deep plain vs
-residual stack, measured with ``tf.GradientTape``) and :func:`build_tiny_unet` (a two-level U-Net
-to show its shapes).  Keras is imported inside the functions.
+Everything shown is computed by :mod:`coursekit.cnn_architectures` (receptive_field,
+influence_sets, skip_gradient_norms, layer_table, the pretrained table, batch norm); this
+module only draws it.
 """
 
 from __future__ import annotations
@@ -20,41 +18,12 @@ from matplotlib.figure import Figure
 
 from coursekit import cnn_architectures as arch
 from coursekit import style
-from coursekit.keras_setup import import_keras
-from coursekit.widgets._base import FigureWidget, int_slider
+from coursekit.widgets.base import FigureWidget, image_axes, int_slider
 
 __all__ = [
-    "ReceptiveFieldWidget", "influence_sets", "skip_gradient_norms", "gradient_norms_figure",
-    "build_tiny_unet", "feature_maps_figure", "history_figure", "pretrained_table_markdown",
-    "batch_norm_figure",
+    "ReceptiveFieldWidget", "gradient_norms_figure", "feature_maps_figure", "history_figure",
+    "pretrained_table_markdown", "batch_norm_figure",
 ]
-
-
-def influence_sets(num_layers: int, kernel_size: int, stride: int, pool_every: int = 0) -> list[np.ndarray]:
-    """Which units of every layer one top unit depends on, walking down a 1-D "valid" stack.
-
-    Layer l (conv with ``kernel_size``/``stride``; every ``pool_every``-th layer followed by a
-    2/2 max-pool) maps unit u to units ``u*s .. u*s + k - 1`` below.  Returns the index sets
-    from the top unit (``[0]``) down to the input pixels; ``len(result[-1])`` is the
-    receptive field counted directly (independent of the recurrence in
-    :func:`coursekit.cnn_architectures.receptive_field`).
-    """
-    layers = _stack(num_layers, kernel_size, stride, pool_every)
-    sets = [np.array([0])]
-    for k, s, _ in reversed(layers):
-        below = np.unique((sets[-1][:, None] * s + np.arange(k)[None, :]).ravel())
-        sets.append(below)
-    return sets
-
-
-def _stack(num_layers, kernel_size, stride, pool_every) -> list[tuple[int, int, str]]:
-    """[(kernel, stride, label), ...] input side first."""
-    layers = []
-    for i in range(1, num_layers + 1):
-        layers.append((kernel_size, stride, f"conv {kernel_size}/{stride}"))
-        if pool_every and i % pool_every == 0:
-            layers.append((2, 2, "max-pool 2/2"))
-    return layers
 
 
 class ReceptiveFieldWidget(FigureWidget):
@@ -64,7 +33,7 @@ class ReceptiveFieldWidget(FigureWidget):
     ``pool_every`` (0 = no pooling, n = a 2/2 max-pool after every n-th conv).
     ``state``: ``layers`` [(k, s), ...], ``receptive_field`` (from
     :func:`coursekit.cnn_architectures.receptive_field`), ``counted`` (the input pixels the
-    drawing highlights, counted from :func:`influence_sets`), ``per_layer`` (the field after
+    drawing highlights, counted by :func:`coursekit.cnn_architectures.influence_sets`), ``per_layer`` (the field after
     each layer).
     """
 
@@ -78,14 +47,14 @@ class ReceptiveFieldWidget(FigureWidget):
 
     def draw(self, fig: Figure) -> dict[str, Any]:
         n, k, s, pe = (c.value for c in (self.num_layers, self.kernel_size, self.stride, self.pool_every))
-        stack = _stack(n, k, s, pe)
+        stack = arch.conv_pool_stack(n, k, s, pe)
         layers = [(kk, ss) for kk, ss, _ in stack]
         rf = arch.receptive_field(layers)
         per_layer = [arch.receptive_field(layers[:i + 1]) for i in range(len(layers))]
-        sets = influence_sets(n, k, s, pe)[::-1]  # input first
+        sets = arch.influence_sets(n, k, s, pe)[::-1]  # input first
         width = len(sets[0])
         ax = fig.subplots()
-        names = ["input"] + [label for _, _, label in stack]
+        names = ["input"] + [f"{kind} {kk}/{ss}" for kk, ss, kind in stack]
         # unit u of a level covers input pixels [u * jump, u * jump + rf - 1]: draw it at the centre
         jump, rf_l = 1, 1
         centres = [sets[0].astype(float)]
@@ -120,47 +89,8 @@ class ReceptiveFieldWidget(FigureWidget):
 # Skip connections and gradients
 # ---------------------------------------------------------------------------------------------
 
-def skip_gradient_norms(images, labels, num_blocks: int = 10, filters: int = 16, seed: int = 0) -> dict[str, Any]:
-    """Gradient norm of every conv kernel in a deep plain stack and in the same stack with skips.
-
-    Both networks: Conv 16@3x3 stem, then ``num_blocks`` blocks of two Conv 3x3 ReLU layers
-    ("same", Keras's default Glorot-uniform init, no batch norm), global average pooling and a
-    Dense softmax.  The residual version adds each block's input to its output
-    (``x + F(x)``), as ResNet does.  One batch, sparse categorical cross-entropy, gradients by
-    ``tf.GradientTape``.  Returns ``{"plain": [norms, stem first], "residual": [...],
-    "layers": [names], "loss": {...}}``.
-    """
-    keras = import_keras()
-    tf = __import__("tensorflow")
-    L = keras.layers
-    x = np.asarray(images, dtype=np.float32)
-    if x.ndim == 3:
-        x = x[..., None]
-    y = np.asarray(labels)
-    result: dict[str, Any] = {"loss": {}}
-    for kind in ("plain", "residual"):
-        keras.utils.set_random_seed(seed)  # same initial weights in both networks
-        inputs = keras.Input(shape=x.shape[1:])
-        h = L.Conv2D(filters, 3, padding="same", activation="relu", name="stem")(inputs)
-        for b in range(num_blocks):
-            f = L.Conv2D(filters, 3, padding="same", activation="relu", name=f"b{b + 1}_conv1")(h)
-            f = L.Conv2D(filters, 3, padding="same", name=f"b{b + 1}_conv2")(f)
-            h = L.ReLU()(L.Add()([h, f]) if kind == "residual" else f)
-        out = L.Dense(int(y.max()) + 1, activation="softmax")(L.GlobalAveragePooling2D()(h))
-        model = keras.Model(inputs, out)
-        convs = [layer for layer in model.layers if isinstance(layer, L.Conv2D)]
-        loss_fn = keras.losses.SparseCategoricalCrossentropy()
-        with tf.GradientTape() as tape:
-            loss = loss_fn(y, model(x, training=True))
-        grads = tape.gradient(loss, [c.kernel for c in convs])
-        result[kind] = [float(np.linalg.norm(np.asarray(g))) for g in grads]
-        result["layers"] = [c.name for c in convs]
-        result["loss"][kind] = float(loss)
-    return result
-
-
 def gradient_norms_figure(result: dict[str, Any]) -> Figure:
-    """Per-layer gradient norms (log scale) of :func:`skip_gradient_norms`, input side on the left."""
+    """Per-layer gradient norms (log scale) of :func:`coursekit.cnn_architectures.skip_gradient_norms`."""
     fig = Figure(figsize=style.FIGSIZE_WIDE, dpi=100, layout="constrained")
     import matplotlib as mpl
 
@@ -177,39 +107,8 @@ def gradient_norms_figure(result: dict[str, Any]) -> Figure:
 
 
 # ---------------------------------------------------------------------------------------------
-# U-Net (the library has none) and plots
+# Feature maps, training curves, batch norm, the pretrained-network table
 # ---------------------------------------------------------------------------------------------
-
-def build_tiny_unet(input_shape=(64, 64, 1), base_filters: int = 8, levels: int = 2, num_classes: int = 1):
-    """A small U-Net (Ronneberger et al. 2015): encoder, bottleneck, decoder with skip concatenations.
-
-    Each level: two Conv 3x3 "same" ReLU then MaxPool 2 (encoder) / Conv2DTranspose 2/2, concatenate
-    the encoder's feature map of the same size, two Conv 3x3 (decoder); filters double per level.
-    A final 1x1 conv gives one score map per class (sigmoid for 1 class): output ``(H, W, num_classes)``.
-    """
-    keras = import_keras()
-    L = keras.layers
-    inputs = keras.Input(shape=tuple(input_shape), name="image")
-    skips, x = [], inputs
-    for level in range(levels):
-        f = base_filters * 2**level
-        x = L.Conv2D(f, 3, padding="same", activation="relu", name=f"enc{level + 1}_a")(x)
-        x = L.Conv2D(f, 3, padding="same", activation="relu", name=f"enc{level + 1}_b")(x)
-        skips.append(x)
-        x = L.MaxPooling2D(2, name=f"down{level + 1}")(x)
-    f = base_filters * 2**levels
-    x = L.Conv2D(f, 3, padding="same", activation="relu", name="bottleneck_a")(x)
-    x = L.Conv2D(f, 3, padding="same", activation="relu", name="bottleneck_b")(x)
-    for level in reversed(range(levels)):
-        f = base_filters * 2**level
-        x = L.Conv2DTranspose(f, 2, strides=2, name=f"up{level + 1}")(x)
-        x = L.Concatenate(name=f"skip{level + 1}")([x, skips[level]])
-        x = L.Conv2D(f, 3, padding="same", activation="relu", name=f"dec{level + 1}_a")(x)
-        x = L.Conv2D(f, 3, padding="same", activation="relu", name=f"dec{level + 1}_b")(x)
-    activation = "sigmoid" if num_classes == 1 else "softmax"
-    outputs = L.Conv2D(num_classes, 1, activation=activation, name="scores")(x)
-    return keras.Model(inputs, outputs, name="tiny_unet")
-
 
 def feature_maps_figure(image: np.ndarray, maps: dict[str, np.ndarray], max_maps: int = 8) -> Figure:
     """The input digit and the first ``max_maps`` channels of each layer's activation (one row each)."""
@@ -233,7 +132,7 @@ def feature_maps_figure(image: np.ndarray, maps: dict[str, np.ndarray], max_maps
                 if c == 0:
                     ax.set_title(f"{name} {act.shape[0]}×{act.shape[1]}×{act.shape[2]}", fontsize=11, loc="left")
         for ax in axes.ravel():
-            ax.set_xticks([]); ax.set_yticks([]); ax.grid(False)
+            image_axes(ax)
     return fig
 
 
@@ -271,9 +170,13 @@ def batch_norm_figure(x: np.ndarray, out: np.ndarray, channel: int = 0) -> Figur
 
 
 def pretrained_table_markdown(rows: list[dict]) -> str:
-    """The rows of :func:`coursekit.cnn_architectures.pretrained_networks_table` as a Markdown table."""
-    head = ("| network | seed depth | Keras depth (conv+dense path) | layers with weights | seed params (M) "
-            "| Keras params (M) | seed size (MB) | float32 size (MB) | seed input | Keras input | note |")
+    """The rows of :func:`coursekit.cnn_architectures.pretrained_networks_table` as a Markdown table.
+
+    The "notes'" columns are the table in the lecture notes (Salvatore, IUSS Pavia); the others
+    are recomputed from Keras.
+    """
+    head = ("| network | notes' depth | Keras depth (conv+dense path) | layers with weights | notes' params (M) "
+            "| Keras params (M) | notes' size (MB) | float32 size (MB) | notes' input | Keras input | note |")
     lines = [head, "|" + "---|" * 11]
 
     def f(v, fmt="{}"):
@@ -281,7 +184,7 @@ def pretrained_table_markdown(rows: list[dict]) -> str:
 
     for r in rows:
         lines.append(
-            f"| {r['name']} | {f(r['seed_depth'])} | {f(r['conv_dense_depth'])} | {f(r['layers_with_weights'])} "
-            f"| {f(r['seed_params_m'])} | {f(r['params_m'], '{:.2f}')} | {f(r['seed_size_mb'])} "
-            f"| {f(r['size_mb'], '{:.0f}')} | {f(r['seed_input'])} | {f(r['input_size'])} | {r['note']} |")
+            f"| {r['name']} | {f(r['lecture_depth'])} | {f(r['conv_dense_depth'])} | {f(r['layers_with_weights'])} "
+            f"| {f(r['lecture_params_m'])} | {f(r['params_m'], '{:.2f}')} | {f(r['lecture_size_mb'])} "
+            f"| {f(r['size_mb'], '{:.0f}')} | {f(r['lecture_input'])} | {f(r['input_size'])} | {r['note']} |")
     return "\n".join(lines)

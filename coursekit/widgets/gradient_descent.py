@@ -1,129 +1,39 @@
-"""Lecture 2 widgets and figures: learning rate on the seed's cost (P - E)**2, descent on the
-difference of two Gaussians (seed 004) from chosen start points, SGD vs mini-batch vs batch, and
-the optimizer race on an elongated valley.
+"""Lecture 2 widgets and figures: learning rate on the lecture's cost (P - E)**2, descent on the
+difference of two Gaussians (from the Bologna lesson notes) from chosen start points, SGD vs
+mini-batch vs batch, and the optimizer race on an elongated valley.
 
-All the mathematics is ``coursekit.gradient_descent`` / ``coursekit.data``; this module draws it.
+All the mathematics (including the search for demonstration start points, ``find_demo_starts``) is
+``coursekit.gradient_descent`` / ``coursekit.data``; this module draws it.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from coursekit import style
-from coursekit.data import two_gaussians, two_gaussians_gradient
-from coursekit.gradient_descent import (elongated_valley, elongated_valley_gradient, gradient_descent,
-                                        minimize, train_neuron)
-from coursekit.widgets._base import FigureWidget, float_log_slider, float_slider, int_slider
+from coursekit.gradient_descent import (
+    classify_paths,
+    elongated_valley,
+    elongated_valley_gradient,
+    gaussians_f,
+    gaussians_grad,
+    gaussians_minimum,
+    gaussians_surface,
+    gradient_descent,
+    minimize,
+    train_neuron,
+)
+from coursekit.widgets.base import FigureWidget, float_log_slider, float_slider, int_slider
 
 __all__ = [
-    "gaussians_grad", "gaussians_surface", "gaussians_minimum", "classify_paths", "DemoStarts",
-    "find_demo_starts", "gaussians_animation",
+    "gaussians_animation",
     "LearningRateWidget", "StartPointWidget", "OptimizerRaceWidget", "RACE_OPTIMIZERS",
     "plot_batch_comparison",
 ]
 
-# -- the two-Gaussians surface as functions of points (..., 2) ----------------------------------
 
-
-def gaussians_f(p):
-    """f of ``coursekit.data.two_gaussians`` at points p (..., 2) -> (...)."""
-    p = np.asarray(p, dtype=np.float64)
-    return two_gaussians(p[..., 0], p[..., 1])
-
-
-def gaussians_grad(p):
-    """Gradient of ``two_gaussians`` at points p (..., 2) -> (..., 2) (vectorised over many starts)."""
-    p = np.asarray(p, dtype=np.float64)
-    gx, gy = two_gaussians_gradient(p[..., 0], p[..., 1])
-    return np.stack([gx, gy], axis=-1)
-
-
-def gaussians_surface(lo: float = -3.0, hi: float = 3.5, n: int = 141):
-    """(X, Y, Z) grids of the two-Gaussians surface on [lo, hi]^2 for contour plots."""
-    xs = np.linspace(lo, hi, n)
-    X, Y = np.meshgrid(xs, xs)
-    return X, Y, two_gaussians(X, Y)
-
-
-def gaussians_minimum(learning_rate: float = 0.1, num_steps: int = 2000) -> np.ndarray:
-    """The bottom of the well, found by gradient descent from the first Gaussian's mean (0, 0)."""
-    return gradient_descent(gaussians_grad, np.zeros(2), learning_rate, num_steps)[-1]
-
-
-# -- classifying descent paths ------------------------------------------------------------------
-
-CONVERGES, CROSSES_HILL, ROLLS_OFF, STALLS, WANDERS = (
-    "converges", "crosses the hill", "rolls off the hill", "stalls on the plateau", "wanders")
-
-
-def classify_paths(paths: np.ndarray, minimum: np.ndarray, tol: float = 0.05, hill_fraction: float = 0.5,
-                   plateau_grad: float = 0.01, stall_distance: float = 0.25) -> np.ndarray:
-    """Label gradient-descent paths on the two-Gaussians surface.
-
-    paths: (T, N, 2) (N starts, as ``gradient_descent`` returns for x0 of shape (N, 2)).
-    - "converges": ends within ``tol`` of the well's minimum, starting off the hill;
-    - "crosses the hill": ends in the well, starting on the hill (f(start) >= hill_fraction * max f);
-    - "rolls off the hill": starts on the hill, ends elsewhere;
-    - "stalls on the plateau": |grad f(start)| < plateau_grad and moves less than ``stall_distance``;
-    - "wanders": anything else (still moving, far from the well).
-    Returns (N,) strings.
-    """
-    paths = np.asarray(paths, dtype=np.float64)
-    start, end = paths[0], paths[-1]
-    X, Y, Z = gaussians_surface()
-    hill = gaussians_f(start) >= hill_fraction * Z.max()
-    in_well = np.linalg.norm(end - minimum, axis=-1) < tol
-    flat = np.linalg.norm(gaussians_grad(start), axis=-1) < plateau_grad
-    still = np.linalg.norm(end - start, axis=-1) < stall_distance
-    labels = np.full(len(start), WANDERS, dtype=object)
-    labels[flat & still & ~in_well] = STALLS
-    labels[hill & ~in_well] = ROLLS_OFF
-    labels[in_well & ~hill] = CONVERGES
-    labels[in_well & hill] = CROSSES_HILL
-    return labels
-
-
-@dataclass
-class DemoStarts:
-    """Representative start points found by :func:`find_demo_starts`, one per behaviour."""
-
-    starts: dict           # label -> (2,) start point
-    learning_rate: float
-    num_steps: int
-    minimum: np.ndarray
-    counts: dict           # label -> how many grid starts behave that way
-
-
-def find_demo_starts(learning_rate: float = 0.1, num_steps: int = 200, lo: float = -3.0, hi: float = 3.0,
-                     n: int = 25) -> DemoStarts:
-    """Search an n x n grid of start points (all descended at once) and pick one per behaviour.
-
-    converges: the converging start farthest from the minimum (the longest descent);
-    crosses the hill: the highest start on the hill that still ends in the well;
-    stalls on the plateau: the stalled start that moves least.
-    """
-    xs = np.linspace(lo, hi, n)
-    starts = np.stack(np.meshgrid(xs, xs), axis=-1).reshape(-1, 2)
-    paths = gradient_descent(gaussians_grad, starts, learning_rate, num_steps)   # (T, N, 2)
-    minimum = gaussians_minimum()
-    labels = classify_paths(paths, minimum)
-    f0 = gaussians_f(starts)
-    moved = np.linalg.norm(paths[-1] - starts, axis=-1)
-    pick = {
-        CONVERGES: lambda idx: idx[np.argmax(np.linalg.norm(starts[idx] - minimum, axis=-1))],
-        CROSSES_HILL: lambda idx: idx[np.argmax(f0[idx])],
-        STALLS: lambda idx: idx[np.argmin(moved[idx])],
-    }
-    chosen = {}
-    for label, rule in pick.items():
-        idx = np.flatnonzero(labels == label)
-        if len(idx):
-            chosen[label] = starts[rule(idx)]
-    counts = {label: int(np.sum(labels == label)) for label in (CONVERGES, CROSSES_HILL, ROLLS_OFF, STALLS, WANDERS)}
-    return DemoStarts(chosen, learning_rate, num_steps, minimum, counts)
+# -- animation: descent from several start points on the two Gaussians ----------------------------
 
 
 def gaussians_animation(starts, labels, learning_rate: float = 0.1, num_steps: int = 200, max_frames: int = 40):
@@ -138,11 +48,11 @@ def gaussians_animation(starts, labels, learning_rate: float = 0.1, num_steps: i
                              title=f"gradient descent, learning rate {learning_rate:g}")
 
 
-# -- widget: learning rate on the seed's cost (P - E)^2 -------------------------------------------
+# -- widget: learning rate on the lecture's cost (P - E)^2 ----------------------------------------
 
 
 class LearningRateWidget(FigureWidget):
-    """Gradient descent on the seed's cost C(P) = (P - E)**2, whose slope is 2 (P - E).
+    """Gradient descent on the lecture's cost C(P) = (P - E)**2, whose slope is 2 (P - E).
 
     Controls: ``learning_rate`` (log scale), ``start`` (P0), ``num_steps``.  ``state``: ``path``
     (num_steps + 1,) of P from ``coursekit.gradient_descent.gradient_descent``, ``cost`` along it,
@@ -190,7 +100,8 @@ class StartPointWidget(FigureWidget):
     """Gradient descent on the difference of two Gaussians from a chosen start point.
 
     Controls: ``x0``, ``y0``, ``learning_rate`` (log), ``num_steps``.  ``state``: ``path``
-    (num_steps + 1, 2), ``values`` f along it, ``final`` point, ``label`` from :func:`classify_paths`.
+    (num_steps + 1, 2), ``values`` f along it, ``final`` point, ``label`` from
+    :func:`coursekit.gradient_descent.classify_paths`.
     """
 
     def __init__(self, x0: float = 0.8, y0: float = 1.31, learning_rate: float = 0.1, num_steps: int = 200):

@@ -10,19 +10,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from coursekit import neuron, style
-from coursekit.widgets._base import FigureWidget, dropdown, float_slider
+from coursekit.widgets.base import FigureWidget, dropdown, float_slider
 
 __all__ = ["NEURON_ACTIVATIONS", "NeuronWidget", "plot_activation_zoo", "plot_logic_gates", "plot_softmax_table"]
 
-# name -> (activation, derivative), all from coursekit.neuron
-NEURON_ACTIVATIONS = {
-    "sigmoid": (neuron.sigmoid, neuron.sigmoid_derivative),
-    "tanh": (neuron.tanh, neuron.tanh_derivative),
-    "relu": (neuron.relu, neuron.relu_derivative),
-    "leaky_relu": (neuron.leaky_relu, neuron.leaky_relu_derivative),
-    "elu": (neuron.elu, neuron.elu_derivative),
-    "step": (neuron.step, neuron.step_derivative),
-}
+# the activations the neuron widget offers (names of coursekit.neuron.ACTIVATIONS), in menu order
+NEURON_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "step")
 
 _CLASS_COLORS = (style.PALETTE["blue"], style.PALETTE["orange"])
 _CLASS_MARKERS = ("o", "^")
@@ -35,7 +28,7 @@ class NeuronWidget(FigureWidget):
     The neuron says "overweight" where z = w1 H + w2 AC + b >= 0: the decision boundary is the line
     z = 0 whatever the activation (the activation changes how sure the neuron is, not where it
     decides).  ``state``: ``z`` (n,), ``output`` f(z) (n,), ``predicted`` (n,) in {0, 1},
-    ``accuracy``, ``cost`` (the seed's squared error, mean over the men) and ``boundary`` (H, AC)
+    ``accuracy``, ``cost`` (the lecture's squared error, mean over the men) and ``boundary`` (H, AC)
     points of the line z = 0 across the plot (empty when w2 = 0 and w1 = 0).
     """
 
@@ -67,7 +60,7 @@ class NeuronWidget(FigureWidget):
         return np.empty((0, 2))
 
     def draw(self, fig: Figure) -> dict:
-        f, _ = NEURON_ACTIVATIONS[self.activation.value]
+        f, _ = neuron.ACTIVATIONS[self.activation.value]
         w = np.array([self.w1.value, self.w2.value])
         b = self.b.value
         z = self.x @ w + b
@@ -142,6 +135,7 @@ def plot_activation_zoo(figsize=(12.0, 6.0)):
 def plot_logic_gates(figsize=style.FIGSIZE_WIDE):
     """NAND (one perceptron, one line) and XOR (two hidden perceptrons: OR and NAND, then AND)."""
     import matplotlib.pyplot as plt
+
     from coursekit.data import nand_table, xor_table
 
     fig, axes = plt.subplots(1, 2, figsize=figsize, layout="constrained")
@@ -169,7 +163,7 @@ def plot_logic_gates(figsize=style.FIGSIZE_WIDE):
 
 
 def plot_softmax_table(logits, probabilities, row_names, col_names, figsize=style.FIGSIZE_WIDE):
-    """The seed's cat/dog/horse scores and their softmax as two annotated heat maps."""
+    """The lecture's cat/dog/horse scores and their softmax as two annotated heat maps."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=figsize, layout="constrained")

@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from coursekit import style
+from coursekit.widgets.base import image_axes
 
 __all__ = ["strategy_curves_figure", "bn_pitfall_figure", "task_examples_figure"]
 
@@ -92,5 +93,5 @@ def task_examples_figure(x_source, y_source, x_target, y_target, per_task: int =
                 title = source_names[label] if row == 0 else str(label)
                 axes[row, c].imshow(np.asarray(x[i]).squeeze(), cmap="gray_r")
                 axes[row, c].set_title(f"{name}: {title}", fontsize=11)
-                axes[row, c].set_xticks([]); axes[row, c].set_yticks([]); axes[row, c].grid(False)
+                image_axes(axes[row, c])
     return fig

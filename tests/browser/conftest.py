@@ -91,12 +91,12 @@ class LabServer:
 
 
 @pytest.fixture(scope="session")
-def course_dir(lab_root) -> Path:
+def course_dir(lab_root, repo) -> Path:
     """An nbgrader course inside the server root, one assignment released with ``coursekit release``."""
-    from coursekit.assignments.release import prepare_course_dir, release
+    from coursekit.assignments.release import release
 
-    course = prepare_course_dir(lab_root / "course")
-    release(course, assignments=("01_neuron",))
+    course = lab_root / "course"
+    release(course, assignments=("01_neuron",), source=repo / "solutions")
     return course
 
 

@@ -39,8 +39,9 @@ JS_PENDING = """() => {
   const nb = window.jupyterapp.shell.currentWidget;
   const kernel = nb.sessionContext.session && nb.sessionContext.session.kernel;
   if (!kernel || kernel.status !== 'idle') return false;
-  const pending = nb.content.widgets.filter(w => w.model.type === 'code' && w.model.sharedModel.getSource().trim()
-                                             && (w.model.executionCount === null || w.promptNode.textContent.includes('*')));
+  const pending = nb.content.widgets.filter(w => w.model.type === 'code'
+      && w.model.sharedModel.getSource().trim()
+      && (w.model.executionCount === null || w.promptNode.textContent.includes('*')));
   return pending.length === 0;
 }"""
 

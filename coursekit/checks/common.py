@@ -7,7 +7,7 @@ import numpy as np
 from .core import Case
 
 
-def C(label: str, *args, **kwargs) -> Case:
+def make_case(label: str, *args, **kwargs) -> Case:
     return Case(label, tuple(args), dict(kwargs))
 
 
@@ -23,11 +23,11 @@ def tf():
     return import_tensorflow()
 
 
-def f64(x) -> np.ndarray:
+def as_float64(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
-def np_(t) -> np.ndarray:
+def to_numpy(t) -> np.ndarray:
     """A TF/Keras tensor (or anything array-like) as a float64 NumPy array."""
     return np.asarray(t.numpy() if hasattr(t, "numpy") else t, dtype=np.float64)
 
@@ -42,6 +42,6 @@ def arg(case: Case, index: int, name: str, default=None):
 
 
 def stable_softmax(z, axis=-1):
-    z = f64(z)
+    z = as_float64(z)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)

@@ -39,9 +39,9 @@ from matplotlib.figure import Figure
 from coursekit import style
 
 __all__ = [
-    "setup_lecture",
     "FigureWidget",
     "figure_to_png",
+    "image_axes",
     "float_slider",
     "int_slider",
     "dropdown",
@@ -50,24 +50,18 @@ __all__ = [
 ]
 
 
-def setup_lecture(blas_threads: int | None = 1) -> None:
-    """First cell of every lecture: course figure style, inline PNG figures, BLAS limited to one thread.
-
-    The lectures multiply small matrices; on a shared 2-core machine OpenBLAS's worker threads
-    only contend (measured: a small MLP trains 10x faster with one thread).  ``None`` leaves BLAS alone.
-    """
-    style.apply()
-    if blas_threads is not None:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(blas_threads, user_api="blas")
-
-
 def figure_to_png(fig: Figure, dpi: int = 100) -> bytes:
     """Render a matplotlib figure to PNG bytes at a fixed size (no tight bbox: no jitter)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()
+
+
+def image_axes(ax) -> None:
+    """Axes showing an image or a matrix: no ticks, no grid."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
 
 
 def png_output(png: bytes, text: str = "<figure>") -> dict:

@@ -1,0 +1,725 @@
+"""Assignment 3 (backprop): backward passes checked against tf.GradientTape."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .common import arg, as_float64, keras, make_case, stable_softmax, tf
+from .core import Exercise, Mistake, Verdict
+from .functions import call_with_functions, numpy_function, spec
+
+ASSIGNMENT = "03_backprop"
+
+
+def _tape(fn, *arrays):
+    """Gradients of fn(*variables) (a scalar) w.r.t. each array, by tf.GradientTape, in float64."""
+    t = tf()
+    vs = [t.Variable(as_float64(a)) for a in arrays]
+    with t.GradientTape() as tape:
+        y = fn(*vs)
+    return [g.numpy() for g in tape.gradient(y, vs)]
+
+
+def _nonfinite(case, out):
+    try:
+        return not all(np.all(np.isfinite(np.asarray(o, float))) for o in (out if isinstance(out, tuple) else (out,)))
+    except Exception:
+        return False
+
+
+def _sig(z):
+    return 0.5 * (1 + np.tanh(as_float64(z) / 2))
+
+
+# ----------------------------------------------------------------------------- elementwise
+
+
+def _elementwise_visible():
+    z = np.array([[-2.0, -0.5, 0.0], [0.5, 2.0, 0.0]])
+    dout = np.array([[1.0, 2.0, -1.0], [0.5, -3.0, 4.0]])
+    return [
+        make_case("a (2, 3) matrix with zeros", dout, z),
+        make_case("float32, large |z|", np.ones(4, np.float32), np.array([-50.0, -10.0, 10.0, 50.0], np.float32)),
+    ]
+
+
+def _elementwise_hidden(rng):
+    z = rng.normal(size=(3, 4)) * 3
+    z[0, :2] = 0.0
+    return [
+        make_case("random with exact zeros", rng.normal(size=(3, 4)), z),
+        make_case(
+            "random 3-D float32",
+            rng.normal(size=(2, 2, 3)).astype(np.float32),
+            (rng.normal(size=(2, 2, 3)) * 3).astype(np.float32),
+        ),
+    ]
+
+
+def _elementwise_expected(fn_name):
+    def expected(case):
+        dout = as_float64(arg(case, 0, "dout"))
+        t = tf()
+        return _tape(lambda z: t.reduce_sum(getattr(t.nn, fn_name)(z) * dout), arg(case, 1, "z"))[0]
+
+    return expected
+
+
+# ----------------------------------------------------------------------------- dense
+
+
+def _dense_visible():
+    x = np.array([[1.0, 2.0, -1.0], [0.5, -0.5, 0.0]])
+    k = np.array([[0.2, -0.4], [0.1, 0.3], [-0.5, 0.6]])
+    dout = np.array([[1.0, -1.0], [0.5, 2.0]])
+    sq = np.array([[0.2, -0.4, 0.3], [0.1, 0.3, -0.2], [-0.5, 0.6, 0.0]])
+    return [
+        make_case("batch 2, 3 -> 2", dout, x, k),
+        make_case("square kernel 3 -> 3", np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.5]]), x, sq),
+    ]
+
+
+def _dense_hidden(rng):
+    out = []
+    for n, i, u, dt in ((5, 4, 3, np.float64), (1, 3, 3, np.float32), (7, 2, 5, np.float64)):
+        out.append(
+            make_case(
+                f"random batch {n}, {i} -> {u}, {np.dtype(dt).name}",
+                rng.normal(size=(n, u)).astype(dt),
+                rng.normal(size=(n, i)).astype(dt),
+                rng.normal(size=(i, u)).astype(dt),
+            )
+        )
+    return out
+
+
+def _dense_expected(case):
+    dout, x, k = (as_float64(a) for a in case.args)
+    t = tf()
+    b = np.zeros(k.shape[1])
+    return tuple(_tape(lambda x_, k_, b_: t.reduce_sum((x_ @ k_ + b_) * dout), x, k, b))
+
+
+def _dense_variant(kind):
+    def variant(case):
+        dout, x, k = (as_float64(a) for a in case.args)
+        dx, dk, db = dout @ k.T, x.T @ dout, dout.sum(axis=0)
+        if kind == "db_mean":
+            db = dout.mean(axis=0)
+        elif kind == "mean":
+            dx, dk, db = dx / len(x), dk / len(x), db / len(x)
+        elif kind == "k_not_T":
+            if k.shape[0] != k.shape[1]:
+                return None
+            dx = dout @ k
+        return dx, dk, db
+
+    return variant
+
+
+# ----------------------------------------------------------------------------- losses
+
+
+def _softmax_ce_visible():
+    return [
+        make_case(
+            "3 samples, 3 classes",
+            np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3], [0.0, 0.0, 0.0]]),
+            np.array([[1.0, 0, 0], [0, 1, 0], [0, 0, 1]]),
+        ),
+        make_case(
+            "large logits around 1e3", np.array([[1000.0, 1001.0], [1002.0, 999.0]]), np.array([[0.0, 1.0], [1.0, 0.0]])
+        ),
+    ]
+
+
+def _softmax_ce_hidden(rng):
+    def one(n, k, scale):
+        return rng.normal(size=(n, k)) * scale, np.eye(k)[rng.integers(0, k, n)]
+
+    return [
+        make_case("random (5, 4)", *one(5, 4, 2)),
+        make_case("random large logits (4, 3)", *one(4, 3, 800)),
+        make_case("random single sample (1, 6)", *one(1, 6, 1)),
+    ]
+
+
+def _softmax_ce_expected(case):
+    logits, y = as_float64(case.args[0]), as_float64(case.args[1])
+    loss = keras().losses.CategoricalCrossentropy(from_logits=True, dtype="float64")
+    return _tape(lambda z: loss(y, z), logits)[0]
+
+
+def _mse_visible():
+    return [
+        make_case(
+            "3 samples, 2 outputs",
+            np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 0.5]]),
+            np.array([[1.5, 1.0], [0.0, 0.0], [2.0, 0.5]]),
+        ),
+        make_case("1-D", np.array([0.0, 1.0, 2.0]), np.array([0.5, 1.0, 1.0])),
+    ]
+
+
+def _mse_hidden(rng):
+    return [
+        make_case("random (4, 3)", rng.normal(size=(4, 3)), rng.normal(size=(4, 3))),
+        make_case(
+            "random float32 (6, 1)",
+            rng.normal(size=(6, 1)).astype(np.float32),
+            rng.normal(size=(6, 1)).astype(np.float32),
+        ),
+    ]
+
+
+def _mse_expected(case):
+    yt, yp = as_float64(case.args[0]), as_float64(case.args[1])
+    loss = keras().losses.MeanSquaredError(dtype="float64")
+    return _tape(lambda p: loss(yt, p), yp)[0]
+
+
+# ----------------------------------------------------------------------------- MLP
+
+
+def _params(rng, sizes, dtype=np.float64):
+    return [
+        (rng.normal(size=(a, b)).astype(dtype) / np.sqrt(a), rng.normal(size=(b,)).astype(dtype) * 0.1)
+        for a, b in zip(sizes[:-1], sizes[1:])
+    ]
+
+
+def _mlp_visible():
+    rng = np.random.default_rng(3)
+    p = _params(rng, [4, 5, 3])
+    x = rng.normal(size=(6, 4))
+    y = np.eye(3)[[0, 1, 2, 0, 1, 2]]
+    return [
+        ("relu, 4-5-3", x, y, p, "relu"),
+        ("tanh, 4-5-3", x, y, p, "tanh"),
+        ("sigmoid, 4-6-5-2", x[:3], np.eye(2)[[0, 1, 1]], _params(rng, [4, 6, 5, 2]), "sigmoid"),
+    ]
+
+
+def _mlp_hidden(rng):
+    out = []
+    for act, sizes, n in (("relu", [3, 7, 4, 3], 5), ("tanh", [5, 4, 2], 1), ("relu", [2, 3], 4)):
+        out.append(
+            (
+                f"random {'-'.join(map(str, sizes))}, {act}, batch {n}",
+                rng.normal(size=(n, sizes[0])),
+                np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)],
+                _params(rng, sizes),
+                act,
+            )
+        )
+    return out
+
+
+def _keras_mlp(params, act):
+    k = keras()
+    model = k.Sequential(
+        [k.Input((params[0][0].shape[0],), dtype="float64")]
+        + [
+            k.layers.Dense(p[0].shape[1], activation=act if i < len(params) - 1 else None, dtype="float64")
+            for i, p in enumerate(params)
+        ]
+    )
+    model.set_weights([as_float64(a) for pair in params for a in pair])
+    return model
+
+
+def _mlp_args(case):
+    x = as_float64(case.args[0])
+    if not isinstance(arg(case, 1, "params"), (list, tuple)):  # mlp_backward(x, y_true, params, ...)
+        y, params, act = (
+            as_float64(arg(case, 1, "y_true")),
+            arg(case, 2, "params"),
+            arg(case, 3, "hidden_activation", "relu"),
+        )
+    else:
+        y, params, act = None, arg(case, 1, "params"), arg(case, 2, "hidden_activation", "relu")
+    return x, y, [(as_float64(k), as_float64(b)) for k, b in params], act
+
+
+def _mlp_forward_expected(case):
+    x, _, params, act = _mlp_args(case)
+    return np.asarray(_keras_mlp(params, act)(x), np.float64)
+
+
+_ACT = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": _sig, None: lambda z: z}
+
+
+def _np_mlp(x, params, act, last_act=None, bias=True):
+    for i, (k, b) in enumerate(params):
+        x = x @ k + (b if bias else 0)
+        x = _ACT[act](x) if i < len(params) - 1 else _ACT[last_act](x)
+    return x
+
+
+def _mlp_backward_expected(case):
+    x, y, params, act = _mlp_args(case)
+    model = _keras_mlp(params, act)
+    loss = keras().losses.CategoricalCrossentropy(from_logits=True, dtype="float64")
+    t = tf()
+    with t.GradientTape() as tape:
+        value = loss(y, model(x))
+    grads = tape.gradient(value, model.trainable_weights)
+    g = [np.asarray(v, np.float64) for v in grads]
+    return (np.asarray(value, np.float64), [(g[2 * i], g[2 * i + 1]) for i in range(len(params))])
+
+
+def _mlp_backward_np(case):
+    x, y, params, act = _mlp_args(case)
+    hs, zs = [x], []
+    for i, (k, b) in enumerate(params):
+        zs.append(hs[-1] @ k + b)
+        hs.append(_ACT[act](zs[-1]) if i < len(params) - 1 else zs[-1])
+    p = stable_softmax(hs[-1])
+    n = len(x)
+    loss = -np.mean(np.sum(y * np.log(p), axis=1))
+    d = (p - y) / n
+    grads = []
+    for i in range(len(params) - 1, -1, -1):
+        grads.append((hs[i].T @ d, d.sum(axis=0)))
+        if i:
+            d = d @ params[i][0].T
+            z = zs[i - 1]
+            d = d * {"relu": (z > 0), "tanh": 1 - np.tanh(z) ** 2, "sigmoid": _sig(z) * (1 - _sig(z))}[act]
+    return loss, grads[::-1]
+
+
+def _mlp_sum_variant(case):
+    loss, grads = _mlp_backward_np(case)
+    n = len(case.args[0])
+    return loss * n, [(k * n, b * n) for k, b in grads]
+
+
+def _mlp_grads_not_averaged(case):
+    loss, grads = _mlp_backward_np(case)
+    n = len(case.args[0])
+    return loss, [(k * n, b * n) for k, b in grads]
+
+
+def _as_cases(rows, backward):
+    return [
+        make_case(label, x, y, p, hidden_activation=act) if backward else make_case(label, x, p, hidden_activation=act)
+        for label, x, y, p, act in rows
+    ]
+
+
+# ----------------------------------------------------------------------------- gradient_check
+
+
+def _central(f, x, h):
+    g = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[i] += h
+        xm[i] -= h
+        g[i] = (f(xp) - f(xm)) / (2 * h)
+    return g
+
+
+def _gradient_check_visible():
+    A3 = np.array([[3.0, 1.0, 0.0], [1.0, 2.0, 0.5], [0.0, 0.5, 1.0]])
+    b = np.array([1.0, -1.0, 0.5])
+    x = np.array([0.5, -1.0, 2.0])
+    right = A3 @ x + b
+    return [
+        make_case("a correct analytic gradient", spec("quadratic", A=A3, b=b), x, right),
+        make_case(
+            "an analytic gradient with one wrong entry", spec("quadratic", A=A3, b=b), x, right + np.array([0, 0.3, 0])
+        ),
+        make_case("both gradients zero (constant f)", spec("constant"), x, np.zeros(3)),
+    ]
+
+
+def _gradient_check_hidden(rng):
+    c = rng.normal(size=(2, 3))
+    x = rng.normal(size=(2, 3))
+    right = c * np.cos(x) + x
+    return [
+        make_case("random sin_sum, correct gradient", spec("sin_sum", c=c), x, right),
+        make_case("random sin_sum, gradient off by 2x", spec("sin_sum", c=c), x, 2 * right),
+        make_case("random sin_sum, sign error, h=1e-4", spec("sin_sum", c=c), x, -right, h=1e-4),
+    ]
+
+
+def _gradient_check_parts(case):
+    return (
+        numpy_function(arg(case, 0, "f")),
+        as_float64(arg(case, 1, "x")),
+        as_float64(arg(case, 2, "analytic_grad")),
+        arg(case, 3, "h", 1e-5),
+    )
+
+
+def _gradient_check_expected(case):
+    f, x, a, h = _gradient_check_parts(case)
+    n = _central(f, x, h)
+    return np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), 1e-12)
+
+
+# What _gradient_check_judge says about a wrong relative error.
+ZERO_OVER_ZERO = "0 / 0: guard the denominator with max(norm(a) + norm(n), 1e-12)"
+ABSOLUTE_ERROR = "absolute error: divide by max(norm(a) + norm(n), 1e-12) to get the relative error"
+FORWARD_DIFFERENCES = "forward differences: use central differences (f(x+h) - f(x-h)) / (2h)"
+
+_GRADIENT_CHECK = """def gradient_check(f, x, analytic_grad, h=1e-5):
+    x = np.array(x, dtype=float)
+    num = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[i] += h
+        x_minus[i] -= h
+        num[i] = NUMERATOR
+    a = np.asarray(analytic_grad, dtype=float)
+    return RETURN
+"""
+_GRADIENT_CHECK_MISTAKES = [
+    Mistake(
+        message=ABSOLUTE_ERROR,
+        example=_GRADIENT_CHECK.replace("NUMERATOR", "(f(x_plus) - f(x_minus)) / (2 * h)").replace(
+            "RETURN", "float(np.linalg.norm(a - num))"
+        ),
+    ),
+    Mistake(
+        message=ZERO_OVER_ZERO,
+        example=_GRADIENT_CHECK.replace("NUMERATOR", "(f(x_plus) - f(x_minus)) / (2 * h)").replace(
+            "RETURN", "float(np.linalg.norm(a - num) / (np.linalg.norm(a) + np.linalg.norm(num)))"
+        ),
+    ),
+    Mistake(
+        message=FORWARD_DIFFERENCES,
+        example=_GRADIENT_CHECK.replace("NUMERATOR", "(f(x_plus) - f(x)) / h").replace(
+            "RETURN", "float(np.linalg.norm(a - num) / max(np.linalg.norm(a) + np.linalg.norm(num), 1e-12))"
+        ),
+    ),
+]
+
+
+def _gradient_check_judge(case, out, expected):
+    try:
+        value = np.asarray(out, dtype=np.float64)
+    except Exception:
+        return Verdict(False, [f"expected a number, got {type(out).__name__}"])
+    if value.ndim != 0:
+        return Verdict(False, [f"should be a scalar (a float); got shape {value.shape}"])
+    value = float(value)
+    if expected < 1e-7:  # a right gradient: any tiny relative error will do
+        ok = np.isfinite(value) and 0 <= value < 1e-6
+    else:
+        ok = abs(value - expected) <= 1e-3 * expected
+    if ok:
+        return Verdict(True)
+    diagnoses = []
+    f, x, a, h = _gradient_check_parts(case)
+    n = _central(f, x, h)
+    if not np.isfinite(value):
+        diagnoses.append(ZERO_OVER_ZERO)
+    elif expected > 0 and abs(value - np.linalg.norm(a - n)) <= 1e-3 * np.linalg.norm(a - n) + 1e-12:
+        diagnoses.append(ABSOLUTE_ERROR)
+    else:
+        fwd = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            xp = x.copy()
+            xp[i] += h
+            fwd[i] = (f(xp) - f(x)) / h
+        rel = np.linalg.norm(a - fwd) / max(np.linalg.norm(a) + np.linalg.norm(fwd), 1e-12)
+        if abs(value - rel) <= 1e-3 * rel + 1e-12:
+            diagnoses.append(FORWARD_DIFFERENCES)
+    return Verdict(False, [f"returned {value:.6g}, expected {expected:.6g}"], diagnoses)
+
+
+# ----------------------------------------------------------------------------- registry
+
+
+def exercises() -> list[Exercise]:
+    def d_args(c):
+        return as_float64(arg(c, 0, "dout")), as_float64(arg(c, 1, "z"))
+
+    return [
+        Exercise(
+            name="sigmoid_backward",
+            assignment=ASSIGNMENT,
+            points=1,
+            matches="gradient through sigmoid at pre-activation `z` (`tf.GradientTape`)",
+            visible=_elementwise_visible,
+            hidden=_elementwise_hidden,
+            expected=_elementwise_expected("sigmoid"),
+            mistakes=[
+                Mistake(
+                    message="used z as if it were sigmoid(z): the derivative is s * (1 - s) with s = sigmoid(z)",
+                    variant=lambda c: d_args(c)[0] * d_args(c)[1] * (1 - d_args(c)[1]),
+                    example="""def sigmoid_backward(dout, z):
+    return dout * z * (1 - z)
+""",
+                ),
+                Mistake(
+                    message="dout not multiplied in (chain rule)",
+                    variant=lambda c: _sig(d_args(c)[1]) * (1 - _sig(d_args(c)[1])),
+                    example="""def sigmoid_backward(dout, z):
+    s = 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+    return s * (1 - s)
+""",
+                ),
+            ],
+        ),
+        Exercise(
+            name="relu_backward",
+            assignment=ASSIGNMENT,
+            points=1,
+            matches="gradient through ReLU at `z` (`tf.GradientTape`)",
+            visible=_elementwise_visible,
+            hidden=_elementwise_hidden,
+            expected=_elementwise_expected("relu"),
+            mistakes=[
+                Mistake(
+                    message="gradient at z == 0 must be 0 (TensorFlow's convention): use z > 0, not z >= 0",
+                    variant=lambda c: d_args(c)[0] * (d_args(c)[1] >= 0),
+                    example="""def relu_backward(dout, z):
+    return dout * (np.asarray(z) >= 0)
+""",
+                ),
+                Mistake(
+                    message="dout not multiplied in (chain rule)",
+                    variant=lambda c: (d_args(c)[1] > 0).astype(float),
+                    example="""def relu_backward(dout, z):
+    return (np.asarray(z) > 0).astype(float)
+""",
+                ),
+            ],
+        ),
+        Exercise(
+            name="dense_backward",
+            assignment=ASSIGNMENT,
+            points=2,
+            matches="returns `(dx, dkernel, dbias)` for `out = x @ kernel + bias` (`tf.GradientTape` of `sum(out"
+            " * dout)`)",
+            visible=_dense_visible,
+            hidden=_dense_hidden,
+            expected=_dense_expected,
+            mistakes=[
+                Mistake(
+                    message="dbias averaged over the batch: dbias = dout.sum(axis=0)",
+                    variant=_dense_variant("db_mean"),
+                    example="""def dense_backward(dout, x, kernel):
+    return dout @ kernel.T, x.T @ dout, dout.mean(axis=0)
+""",
+                ),
+                Mistake(
+                    message="gradients divided by the batch size: for out = x @ kernel + bias there is no 1/N",
+                    variant=_dense_variant("mean"),
+                    example="""def dense_backward(dout, x, kernel):
+    n = len(x)
+    return dout @ kernel.T / n, x.T @ dout / n, dout.sum(axis=0) / n
+""",
+                ),
+                Mistake(
+                    message="kernel not transposed in dx: dx = dout @ kernel.T",
+                    variant=_dense_variant("k_not_T"),
+                    example="""def dense_backward(dout, x, kernel):
+    return dout @ kernel, x.T @ dout, dout.sum(axis=0)
+""",
+                ),
+            ],
+            parts=("dx", "dkernel", "dbias"),
+        ),
+        Exercise(
+            name="softmax_cross_entropy_backward",
+            assignment=ASSIGNMENT,
+            points=2,
+            matches="gradient of `keras.losses.CategoricalCrossentropy(from_logits=True)` w.r.t. `logits`",
+            visible=_softmax_ce_visible,
+            hidden=_softmax_ce_hidden,
+            expected=_softmax_ce_expected,
+            mistakes=[
+                Mistake(
+                    message="not divided by the batch size: the loss is the mean over samples, "
+                    "so d/dlogits = (p - y) / N",
+                    variant=lambda c: stable_softmax(c.args[0]) - as_float64(c.args[1]),
+                    example="""def softmax_cross_entropy_backward(logits, y_true):
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True) - y_true
+""",
+                ),
+                Mistake(
+                    message="sign flipped: the gradient is softmax(logits) - y_true",
+                    variant=lambda c: (as_float64(c.args[1]) - stable_softmax(c.args[0])) / len(c.args[0]),
+                    example="""def softmax_cross_entropy_backward(logits, y_true):
+    e = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return (y_true - e / e.sum(axis=-1, keepdims=True)) / len(logits)
+""",
+                ),
+                Mistake(
+                    message="softmax overflowed (NaN/inf): subtract the row max before np.exp",
+                    test=_nonfinite,
+                    example="""def softmax_cross_entropy_backward(logits, y_true):
+    e = np.exp(logits)
+    return (e / e.sum(axis=-1, keepdims=True) - y_true) / len(logits)
+""",
+                ),
+            ],
+        ),
+        Exercise(
+            name="mse_backward",
+            assignment=ASSIGNMENT,
+            points=1,
+            matches="gradient of `keras.losses.MeanSquaredError()` w.r.t. `y_pred`",
+            visible=_mse_visible,
+            hidden=_mse_hidden,
+            expected=_mse_expected,
+            mistakes=[
+                Mistake(
+                    message="factor 2 missing: d/dy_pred mean((y_pred - y_true)**2) = 2 (y_pred - y_true) / size",
+                    variant=lambda c: (as_float64(c.args[1]) - as_float64(c.args[0])) / as_float64(c.args[0]).size,
+                    example="""def mse_backward(y_true, y_pred):
+    return (y_pred - y_true) / y_true.size
+""",
+                ),
+                Mistake(
+                    message="divided by the batch size only: Keras averages over every element (N * outputs)",
+                    variant=lambda c: 2 * (as_float64(c.args[1]) - as_float64(c.args[0])) / len(as_float64(c.args[0])),
+                    example="""def mse_backward(y_true, y_pred):
+    return 2 * (y_pred - y_true) / len(y_true)
+""",
+                ),
+                Mistake(
+                    message="sign flipped: the gradient w.r.t. y_pred is 2 (y_pred - y_true) / size",
+                    variant=lambda c: 2 * (as_float64(c.args[0]) - as_float64(c.args[1])) / as_float64(c.args[0]).size,
+                    example="""def mse_backward(y_true, y_pred):
+    return 2 * (y_true - y_pred) / y_true.size
+""",
+                ),
+            ],
+        ),
+        Exercise(
+            name="mlp_forward",
+            assignment=ASSIGNMENT,
+            points=2,
+            matches="logits of a `keras.Sequential` of Dense layers with those weights (`params` is a list of "
+            "`(kernel, bias)`; last layer linear)",
+            visible=lambda: _as_cases(_mlp_visible(), False),
+            hidden=lambda rng: _as_cases(_mlp_hidden(rng), False),
+            expected=_mlp_forward_expected,
+            mistakes=[
+                Mistake(
+                    message="the activation is applied to the last layer too: the last layer is linear (logits)",
+                    variant=lambda c: _np_mlp(
+                        _mlp_args(c)[0], _mlp_args(c)[2], _mlp_args(c)[3], last_act=_mlp_args(c)[3]
+                    ),
+                    example="""def mlp_forward(x, params, hidden_activation="relu"):
+    act = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
+           "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[hidden_activation]
+    h = np.asarray(x, dtype=float)
+    for kernel, bias in params:
+        h = act(h @ kernel + bias)
+    return h
+""",
+                ),
+                Mistake(
+                    message="bias missing",
+                    variant=lambda c: _np_mlp(_mlp_args(c)[0], _mlp_args(c)[2], _mlp_args(c)[3], bias=False),
+                    example="""def mlp_forward(x, params, hidden_activation="relu"):
+    act = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
+           "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[hidden_activation]
+    h = np.asarray(x, dtype=float)
+    for i, (kernel, bias) in enumerate(params):
+        h = h @ kernel
+        if i < len(params) - 1:
+            h = act(h)
+    return h
+""",
+                ),
+                Mistake(
+                    message="hidden_activation ignored (always ReLU)",
+                    variant=lambda c: (
+                        None if _mlp_args(c)[3] == "relu" else _np_mlp(_mlp_args(c)[0], _mlp_args(c)[2], "relu")
+                    ),
+                    example="""def mlp_forward(x, params, hidden_activation="relu"):
+    h = np.asarray(x, dtype=float)
+    for i, (kernel, bias) in enumerate(params):
+        h = h @ kernel + bias
+        if i < len(params) - 1:
+            h = np.maximum(h, 0)
+    return h
+""",
+                ),
+            ],
+        ),
+        Exercise(
+            name="mlp_backward",
+            assignment=ASSIGNMENT,
+            points=3,
+            matches="returns `(loss, grads)`, `grads` a list of `(dkernel, dbias)`, for the mean softmax "
+            "cross-entropy with one-hot `y_true` (`tf.GradientTape` over that `keras.Sequential`)",
+            visible=lambda: _as_cases(_mlp_visible(), True),
+            hidden=lambda rng: _as_cases(_mlp_hidden(rng), True),
+            expected=_mlp_backward_expected,
+            mistakes=[
+                Mistake(
+                    message="loss summed instead of averaged over the batch (loss and gradients N times too large)",
+                    variant=_mlp_sum_variant,
+                    example="""def mlp_backward(x, y_true, params, hidden_activation="relu"):
+    acts = {"relu": (lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(float)),
+            "tanh": (np.tanh, lambda z, a: 1 - a * a),
+            "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z, a: a * (1 - a))}
+    f, df = acts[hidden_activation]
+    hs, zs = [np.asarray(x, dtype=float)], []
+    for i, (kernel, bias) in enumerate(params):
+        zs.append(hs[-1] @ kernel + bias)
+        hs.append(f(zs[-1]) if i < len(params) - 1 else zs[-1])
+    logits = hs[-1] - hs[-1].max(axis=1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    loss = -np.sum(y_true * log_p)  # summed over the batch
+    d = np.exp(log_p) - y_true
+    grads = [None] * len(params)
+    for i in range(len(params) - 1, -1, -1):
+        grads[i] = (hs[i].T @ d, d.sum(axis=0))
+        if i > 0:
+            d = (d @ params[i][0].T) * df(zs[i - 1], hs[i])
+    return float(loss), grads
+""",
+                ),
+                Mistake(
+                    message="gradients not divided by the batch size (the loss is a mean, so dlogits = (p - y) / N)",
+                    variant=_mlp_grads_not_averaged,
+                    example="""def mlp_backward(x, y_true, params, hidden_activation="relu"):
+    acts = {"relu": (lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(float)),
+            "tanh": (np.tanh, lambda z, a: 1 - a * a),
+            "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z, a: a * (1 - a))}
+    f, df = acts[hidden_activation]
+    hs, zs = [np.asarray(x, dtype=float)], []
+    for i, (kernel, bias) in enumerate(params):
+        zs.append(hs[-1] @ kernel + bias)
+        hs.append(f(zs[-1]) if i < len(params) - 1 else zs[-1])
+    logits = hs[-1] - hs[-1].max(axis=1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    loss = -np.sum(y_true * log_p) / len(x)
+    d = np.exp(log_p) - y_true  # the 1 / N of the mean is missing here
+    grads = [None] * len(params)
+    for i in range(len(params) - 1, -1, -1):
+        grads[i] = (hs[i].T @ d, d.sum(axis=0))
+        if i > 0:
+            d = (d @ params[i][0].T) * df(zs[i - 1], hs[i])
+    return float(loss), grads
+""",
+                ),
+            ],
+            parts=("loss", "grads"),
+        ),
+        Exercise(
+            name="gradient_check",
+            assignment=ASSIGNMENT,
+            points=2,
+            matches="relative error `norm(a - n) / max(norm(a) + norm(n), 1e-12)` between analytic and "
+            "central-difference gradients",
+            visible=_gradient_check_visible,
+            hidden=_gradient_check_hidden,
+            expected=_gradient_check_expected,
+            call=call_with_functions,
+            judge=_gradient_check_judge,
+            mutation_rtol=1e-12,
+            mistakes=_GRADIENT_CHECK_MISTAKES,
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Test fixtures shared by the tests and the benchmarks (not part of the coursekit package)."""

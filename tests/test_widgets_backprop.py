@@ -1,0 +1,67 @@
+"""Lecture 3 widgets and the computations behind its figures, checked against hand derivatives,
+numerical gradients and coursekit.backprop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coursekit import backprop
+from coursekit import gradient_descent as gd
+
+
+def test_graph_gradients_match_hand_derivatives_and_numerics():
+    values = backprop.neuron_graph_values(2.0, 5.0, 0.0006, 0.0002, 1.0, 1.0)
+    hand = backprop.sigmoid_neuron_gradients(0.0006, 0.0002, 1.0, 2.0, 5.0, 1.0)
+    np.testing.assert_allclose([values[k][1] for k in ("w1", "w2", "b")], hand, rtol=1e-12)
+    cost = lambda th: backprop.sigmoid_neuron_cost(th[0], th[1], th[2], 2.0, 5.0, 1.0)   # noqa: E731
+    num = gd.numerical_gradient(cost, np.array([0.0006, 0.0002, 1.0]))
+    np.testing.assert_allclose([values[k][1] for k in ("w1", "w2", "b")], num, rtol=1e-6)
+    t = 2 * 0.0006 + 5 * 0.0002 + 1.0
+    assert values["t"][0] == pytest.approx(t) and values["p"][0] == pytest.approx(1 / (1 + np.exp(-t)))
+    assert values["C"][0] == pytest.approx(cost(np.array([0.0006, 0.0002, 1.0])))
+    # the inputs' gradients too: dC/da1 = dC/dt * w1, numerically
+    cost_of_inputs = lambda a: backprop.sigmoid_neuron_cost(0.0006, 0.0002, 1.0, a[0], a[1], 1.0)   # noqa: E731
+    np.testing.assert_allclose([values["a1"][1], values["a2"][1]],
+                               gd.numerical_gradient(cost_of_inputs, np.array([2.0, 5.0])), rtol=1e-6)
+
+
+def test_computational_graph_figure_shows_the_values():
+    import matplotlib.pyplot as plt
+
+    from coursekit.widgets.backprop import plot_computational_graph
+
+    fig, values = plot_computational_graph(2.0, 5.0, 0.0006, 0.0002, 1.0, 1.0)
+    assert values == backprop.neuron_graph_values(2.0, 5.0, 0.0006, 0.0002, 1.0, 1.0)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert f"{values['p'][0]:.4g}" in texts and f"dC/dw1 = {values['w1'][1]:.4g}" in texts
+    plt.close(fig)
+
+
+def test_vanishing_widget_sigmoid_vs_relu():
+    from coursekit.widgets.backprop import VanishingGradientWidget
+
+    w = VanishingGradientWidget(depth=6, activation="sigmoid", width=16)
+    norms = backprop.layer_gradient_norms(w.x, w.y, backprop.init_mlp([64] + [16] * 6 + [10], seed=0,
+                                                                      init="glorot"), "sigmoid")
+    np.testing.assert_allclose(w.state["norms"], norms)
+    assert w.state["ratio"] < 1e-2                       # the first layer's gradient has vanished
+    w.activation.value = "relu"
+    assert w.state["ratio"] > 0.1                        # ReLU keeps it
+    w.depth.value = 3
+    assert len(w.state["norms"]) == 4
+
+
+def test_regularization_runs_start_from_the_same_weights():
+    data = backprop.moons(n_train=20, n_val=40)
+    assert [a.shape for a in data] == [(20, 2), (20, 2), (40, 2), (40, 2)]
+    settings = {"none": {}, "L2": {"l2": 1e-2}}
+    runs = backprop.regularization_runs(data, hidden=(8,), epochs=5, settings=settings)
+    start = backprop.init_mlp([2, 8, 2], seed=0)
+    for name, kw in settings.items():
+        params, history = backprop.train_mlp(data[0], data[1], start, 0.1, 5, x_val=data[2], y_val=data[3],
+                                             seed=0, **kw)
+        for (w, b), (w_run, b_run) in zip(params, runs[name][0]):
+            np.testing.assert_allclose(w_run, w)
+            np.testing.assert_allclose(b_run, b)
+        np.testing.assert_allclose(runs[name][1]["val_loss"], history["val_loss"])
