@@ -8,6 +8,7 @@ import pytest
 from test_checks import as32, full_marks
 
 from coursekit.checks import EXERCISES, check
+from coursekit.checks.core import wrong
 
 from support.demo_course import run_example, solution_namespace
 
@@ -218,6 +219,25 @@ def test_registered_mistake_loses_points_with_its_diagnosis(name, index, S):
     assert r.points < r.max_points, r.report()
     if mistake.recognised:
         assert mistake.message in r.diagnoses, r.report()
+
+
+ANSWERS = [name for name, ex in EXERCISES.items() if ex.answer]
+
+
+@pytest.mark.parametrize("name", ANSWERS)
+def test_registry_answer_gets_full_marks(name, S):
+    """The correct answer whose edits (core.wrong) are the mistakes' examples gets full marks on hidden
+    cases: each example differs from a right answer only by its mistake."""
+    full_marks(name, run_example(name, EXERCISES[name].answer, S))
+
+
+def test_wrong_edits_exactly_the_expected_occurrences():
+    answer = "def f(x):\n    y = x + 1\n    return y + 1\n"
+    assert wrong(answer, "x + 1", "x - 1") == "def f(x):\n    y = x - 1\n    return y + 1\n"
+    assert wrong(answer, " + 1", " + 2", count=2) == "def f(x):\n    y = x + 2\n    return y + 2\n"
+    for old, count in (("+ 1", 1), ("x * 2", 1), ("x + 1", 2), ("", 1)):
+        with pytest.raises(ValueError, match="occurs"):  # an edit that stopped applying fails loudly
+            wrong(answer, old, "z", count=count)
 
 
 @pytest.mark.slow  # trains a model, ~9 s

@@ -3,7 +3,8 @@
     EXERCISES                       contract function name -> Exercise (the registry: one module per
                                     lecture topic, e.g. checks/convolution.py; signatures are read off
                                     the library's reference functions; each Mistake carries the wrong
-                                    code a student writes, used by the tests, the benchmark, the demo)
+                                    code a student writes, used by the tests, the benchmark, the demo,
+                                    mostly as one edit of the exercise's correct ``answer``: core.wrong)
     ASSIGNMENTS                     "01_neuron", ... -> exercise names, in notebook order
     make_cases(name, hidden, seed)  trusted side: the inputs (plain NumPy data)
     run_cases(func, cases, name)    student side: run the student's function on copies

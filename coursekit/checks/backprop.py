@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .common import arg, as_float64, keras, make_case, stable_softmax, tf
-from .core import Exercise, Mistake, Verdict
-from .functions import call_with_functions, numpy_function, spec
+from .core import Exercise, Mistake, Verdict, wrong
+from .functions import call_with_functions, finite_differences, numpy_function, spec
 
 ASSIGNMENT = "03_backprop"
 
@@ -310,16 +310,6 @@ def _as_cases(rows, backward):
 # ----------------------------------------------------------------------------- gradient_check
 
 
-def _central(f, x, h):
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[i] += h
-        xm[i] -= h
-        g[i] = (f(xp) - f(xm)) / (2 * h)
-    return g
-
-
 def _gradient_check_visible():
     A3 = np.array([[3.0, 1.0, 0.0], [1.0, 2.0, 0.5], [0.0, 0.5, 1.0]])
     b = np.array([1.0, -1.0, 0.5])
@@ -356,7 +346,7 @@ def _gradient_check_parts(case):
 
 def _gradient_check_expected(case):
     f, x, a, h = _gradient_check_parts(case)
-    n = _central(f, x, h)
+    n = finite_differences(f, x, h)
     return np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), 1e-12)
 
 
@@ -365,35 +355,28 @@ ZERO_OVER_ZERO = "0 / 0: guard the denominator with max(norm(a) + norm(n), 1e-12
 ABSOLUTE_ERROR = "absolute error: divide by max(norm(a) + norm(n), 1e-12) to get the relative error"
 FORWARD_DIFFERENCES = "forward differences: use central differences (f(x+h) - f(x-h)) / (2h)"
 
-_GRADIENT_CHECK = """def gradient_check(f, x, analytic_grad, h=1e-5):
+# A student's correct answer: the mistakes' examples are edits of it (core.wrong).
+GRADIENT_CHECK_ANSWER = """def gradient_check(f, x, analytic_grad, h=1e-5):
     x = np.array(x, dtype=float)
     num = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         x_plus, x_minus = x.copy(), x.copy()
         x_plus[i] += h
         x_minus[i] -= h
-        num[i] = NUMERATOR
+        num[i] = (f(x_plus) - f(x_minus)) / (2 * h)
     a = np.asarray(analytic_grad, dtype=float)
-    return RETURN
+    return float(np.linalg.norm(a - num) / max(np.linalg.norm(a) + np.linalg.norm(num), 1e-12))
 """
+_GUARDED = "max(np.linalg.norm(a) + np.linalg.norm(num), 1e-12)"
 _GRADIENT_CHECK_MISTAKES = [
-    Mistake(
-        message=ABSOLUTE_ERROR,
-        example=_GRADIENT_CHECK.replace("NUMERATOR", "(f(x_plus) - f(x_minus)) / (2 * h)").replace(
-            "RETURN", "float(np.linalg.norm(a - num))"
-        ),
-    ),
+    Mistake(message=ABSOLUTE_ERROR, example=wrong(GRADIENT_CHECK_ANSWER, " / " + _GUARDED, "")),
     Mistake(
         message=ZERO_OVER_ZERO,
-        example=_GRADIENT_CHECK.replace("NUMERATOR", "(f(x_plus) - f(x_minus)) / (2 * h)").replace(
-            "RETURN", "float(np.linalg.norm(a - num) / (np.linalg.norm(a) + np.linalg.norm(num)))"
-        ),
+        example=wrong(GRADIENT_CHECK_ANSWER, _GUARDED, "(np.linalg.norm(a) + np.linalg.norm(num))"),
     ),
     Mistake(
         message=FORWARD_DIFFERENCES,
-        example=_GRADIENT_CHECK.replace("NUMERATOR", "(f(x_plus) - f(x)) / h").replace(
-            "RETURN", "float(np.linalg.norm(a - num) / max(np.linalg.norm(a) + np.linalg.norm(num), 1e-12))"
-        ),
+        example=wrong(GRADIENT_CHECK_ANSWER, "(f(x_plus) - f(x_minus)) / (2 * h)", "(f(x_plus) - f(x)) / h"),
     ),
 ]
 
@@ -414,21 +397,54 @@ def _gradient_check_judge(case, out, expected):
         return Verdict(True)
     diagnoses = []
     f, x, a, h = _gradient_check_parts(case)
-    n = _central(f, x, h)
+    n = finite_differences(f, x, h)
     if not np.isfinite(value):
         diagnoses.append(ZERO_OVER_ZERO)
     elif expected > 0 and abs(value - np.linalg.norm(a - n)) <= 1e-3 * np.linalg.norm(a - n) + 1e-12:
         diagnoses.append(ABSOLUTE_ERROR)
     else:
-        fwd = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            xp = x.copy()
-            xp[i] += h
-            fwd[i] = (f(xp) - f(x)) / h
+        fwd = finite_differences(f, x, h, "forward")
         rel = np.linalg.norm(a - fwd) / max(np.linalg.norm(a) + np.linalg.norm(fwd), 1e-12)
         if abs(value - rel) <= 1e-3 * rel + 1e-12:
             diagnoses.append(FORWARD_DIFFERENCES)
     return Verdict(False, [f"returned {value:.6g}, expected {expected:.6g}"], diagnoses)
+
+
+# ----------------------------------------------------------------------------- a student's correct answers
+# The mistakes' examples of mlp_forward and mlp_backward are edits of these (core.wrong).
+
+MLP_FORWARD_ANSWER = """def mlp_forward(x, params, hidden_activation="relu"):
+    act = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
+           "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[hidden_activation]
+    h = np.asarray(x, dtype=float)
+    for i, (kernel, bias) in enumerate(params):
+        h = h @ kernel + bias
+        if i < len(params) - 1:
+            h = act(h)
+    return h
+"""
+
+MLP_BACKWARD_ANSWER = """def mlp_backward(x, y_true, params, hidden_activation="relu"):
+    acts = {"relu": (lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(float)),
+            "tanh": (np.tanh, lambda z, a: 1 - a * a),
+            "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z, a: a * (1 - a))}
+    f, df = acts[hidden_activation]
+    hs, zs = [np.asarray(x, dtype=float)], []
+    for i, (kernel, bias) in enumerate(params):
+        zs.append(hs[-1] @ kernel + bias)
+        hs.append(f(zs[-1]) if i < len(params) - 1 else zs[-1])
+    logits = hs[-1] - hs[-1].max(axis=1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    n = len(x)
+    loss = -np.sum(y_true * log_p) / n
+    d = (np.exp(log_p) - y_true) / n
+    grads = [None] * len(params)
+    for i in range(len(params) - 1, -1, -1):
+        grads[i] = (hs[i].T @ d, d.sum(axis=0))
+        if i > 0:
+            d = (d @ params[i][0].T) * df(zs[i - 1], hs[i])
+    return float(loss), grads
+"""
 
 
 # ----------------------------------------------------------------------------- registry
@@ -608,44 +624,26 @@ def exercises() -> list[Exercise]:
                     variant=lambda c: _np_mlp(
                         _mlp_args(c)[0], _mlp_args(c)[2], _mlp_args(c)[3], last_act=_mlp_args(c)[3]
                     ),
-                    example="""def mlp_forward(x, params, hidden_activation="relu"):
-    act = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
-           "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[hidden_activation]
-    h = np.asarray(x, dtype=float)
-    for kernel, bias in params:
-        h = act(h @ kernel + bias)
-    return h
-""",
+                    example=wrong(
+                        MLP_FORWARD_ANSWER,
+                        "        if i < len(params) - 1:\n            h = act(h)",
+                        "        h = act(h)  # the last layer too",
+                    ),
                 ),
                 Mistake(
                     message="bias missing",
                     variant=lambda c: _np_mlp(_mlp_args(c)[0], _mlp_args(c)[2], _mlp_args(c)[3], bias=False),
-                    example="""def mlp_forward(x, params, hidden_activation="relu"):
-    act = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh,
-           "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[hidden_activation]
-    h = np.asarray(x, dtype=float)
-    for i, (kernel, bias) in enumerate(params):
-        h = h @ kernel
-        if i < len(params) - 1:
-            h = act(h)
-    return h
-""",
+                    example=wrong(MLP_FORWARD_ANSWER, "h = h @ kernel + bias", "h = h @ kernel  # bias forgotten"),
                 ),
                 Mistake(
                     message="hidden_activation ignored (always ReLU)",
                     variant=lambda c: (
                         None if _mlp_args(c)[3] == "relu" else _np_mlp(_mlp_args(c)[0], _mlp_args(c)[2], "relu")
                     ),
-                    example="""def mlp_forward(x, params, hidden_activation="relu"):
-    h = np.asarray(x, dtype=float)
-    for i, (kernel, bias) in enumerate(params):
-        h = h @ kernel + bias
-        if i < len(params) - 1:
-            h = np.maximum(h, 0)
-    return h
-""",
+                    example=wrong(MLP_FORWARD_ANSWER, "h = act(h)", "h = np.maximum(h, 0)  # always ReLU"),
                 ),
             ],
+            answer=MLP_FORWARD_ANSWER,
         ),
         Exercise(
             name="mlp_backward",
@@ -660,52 +658,19 @@ def exercises() -> list[Exercise]:
                 Mistake(
                     message="loss summed instead of averaged over the batch (loss and gradients N times too large)",
                     variant=_mlp_sum_variant,
-                    example="""def mlp_backward(x, y_true, params, hidden_activation="relu"):
-    acts = {"relu": (lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(float)),
-            "tanh": (np.tanh, lambda z, a: 1 - a * a),
-            "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z, a: a * (1 - a))}
-    f, df = acts[hidden_activation]
-    hs, zs = [np.asarray(x, dtype=float)], []
-    for i, (kernel, bias) in enumerate(params):
-        zs.append(hs[-1] @ kernel + bias)
-        hs.append(f(zs[-1]) if i < len(params) - 1 else zs[-1])
-    logits = hs[-1] - hs[-1].max(axis=1, keepdims=True)
-    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-    loss = -np.sum(y_true * log_p)  # summed over the batch
-    d = np.exp(log_p) - y_true
-    grads = [None] * len(params)
-    for i in range(len(params) - 1, -1, -1):
-        grads[i] = (hs[i].T @ d, d.sum(axis=0))
-        if i > 0:
-            d = (d @ params[i][0].T) * df(zs[i - 1], hs[i])
-    return float(loss), grads
-""",
+                    example=wrong(MLP_BACKWARD_ANSWER, "n = len(x)", "n = 1  # summed over the batch, not averaged"),
                 ),
                 Mistake(
                     message="gradients not divided by the batch size (the loss is a mean, so dlogits = (p - y) / N)",
                     variant=_mlp_grads_not_averaged,
-                    example="""def mlp_backward(x, y_true, params, hidden_activation="relu"):
-    acts = {"relu": (lambda z: np.maximum(z, 0), lambda z, a: (z > 0).astype(float)),
-            "tanh": (np.tanh, lambda z, a: 1 - a * a),
-            "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z, a: a * (1 - a))}
-    f, df = acts[hidden_activation]
-    hs, zs = [np.asarray(x, dtype=float)], []
-    for i, (kernel, bias) in enumerate(params):
-        zs.append(hs[-1] @ kernel + bias)
-        hs.append(f(zs[-1]) if i < len(params) - 1 else zs[-1])
-    logits = hs[-1] - hs[-1].max(axis=1, keepdims=True)
-    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-    loss = -np.sum(y_true * log_p) / len(x)
-    d = np.exp(log_p) - y_true  # the 1 / N of the mean is missing here
-    grads = [None] * len(params)
-    for i in range(len(params) - 1, -1, -1):
-        grads[i] = (hs[i].T @ d, d.sum(axis=0))
-        if i > 0:
-            d = (d @ params[i][0].T) * df(zs[i - 1], hs[i])
-    return float(loss), grads
-""",
+                    example=wrong(
+                        MLP_BACKWARD_ANSWER,
+                        "d = (np.exp(log_p) - y_true) / n",
+                        "d = np.exp(log_p) - y_true  # the 1 / N of the mean is missing here",
+                    ),
                 ),
             ],
+            answer=MLP_BACKWARD_ANSWER,
             parts=("loss", "grads"),
         ),
         Exercise(
@@ -721,5 +686,6 @@ def exercises() -> list[Exercise]:
             judge=_gradient_check_judge,
             mutation_rtol=1e-12,
             mistakes=_GRADIENT_CHECK_MISTAKES,
+            answer=GRADIENT_CHECK_ANSWER,
         ),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .common import arg, keras, make_case, tf
-from .core import Exercise, Mistake
+from .core import Exercise, Mistake, wrong
 from .models import judge_summary, summarize
 
 ASSIGNMENT = "05_cnn_architectures"
@@ -184,49 +184,10 @@ def _lenet_call(func, case):
     return summarize(model, shape)
 
 
-# ----------------------------------------------------------------------------- registry
+# ----------------------------------------------------------------------------- a student's correct answers
+# Every mistake's example below is one of these with one edit (core.wrong).
 
-
-def exercises() -> list[Exercise]:
-    lenet_m = [
-        Mistake(
-            message="max pooling used: LeNet-5 subsamples with average pooling (AveragePooling2D)",
-            variant=lambda c: summarize(_lenet(*_lenet_args(c), pool="max"), _lenet_args(c)[0]),
-            example="""def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
-    L = keras.layers
-    inputs = keras.Input(shape=input_shape)
-    x = L.Conv2D(6, 5, activation="tanh")(inputs)
-    x = L.MaxPooling2D(2)(x)
-    x = L.Conv2D(16, 5, activation="tanh")(x)
-    x = L.MaxPooling2D(2)(x)
-    x = L.Flatten()(x)
-    x = L.Dense(120, activation="tanh")(x)
-    x = L.Dense(84, activation="tanh")(x)
-    outputs = L.Dense(num_classes, activation="softmax")(x)
-    return keras.Model(inputs, outputs)
-""",
-        ),
-        Mistake(
-            message="ReLU used: the lecture's LeNet-5 uses tanh in the conv and hidden dense layers",
-            variant=lambda c: summarize(_lenet(*_lenet_args(c), act="relu"), _lenet_args(c)[0]),
-            example="""def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
-    L = keras.layers
-    inputs = keras.Input(shape=input_shape)
-    x = L.Conv2D(6, 5, activation="relu")(inputs)
-    x = L.AveragePooling2D(2)(x)
-    x = L.Conv2D(16, 5, activation="relu")(x)
-    x = L.AveragePooling2D(2)(x)
-    x = L.Flatten()(x)
-    x = L.Dense(120, activation="relu")(x)
-    x = L.Dense(84, activation="relu")(x)
-    outputs = L.Dense(num_classes, activation="softmax")(x)
-    return keras.Model(inputs, outputs)
-""",
-        ),
-        Mistake(
-            message="the last Dense layer has no softmax",
-            variant=lambda c: summarize(_lenet(*_lenet_args(c), last=None), _lenet_args(c)[0]),
-            example="""def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
+LENET5_ANSWER = """def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
     L = keras.layers
     inputs = keras.Input(shape=input_shape)
     x = L.Conv2D(6, 5, activation="tanh")(inputs)
@@ -236,50 +197,11 @@ def exercises() -> list[Exercise]:
     x = L.Flatten()(x)
     x = L.Dense(120, activation="tanh")(x)
     x = L.Dense(84, activation="tanh")(x)
-    outputs = L.Dense(num_classes)(x)
-    return keras.Model(inputs, outputs)
-""",
-        ),
-        Mistake(
-            message='the first conv uses "same" padding: LeNet-5 convs are "valid" (32 -> 28)',
-            variant=lambda c: summarize(_lenet(*_lenet_args(c), padding="same"), _lenet_args(c)[0]),
-            example="""def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
-    L = keras.layers
-    inputs = keras.Input(shape=input_shape)
-    x = L.Conv2D(6, 5, padding="same", activation="tanh")(inputs)
-    x = L.AveragePooling2D(2)(x)
-    x = L.Conv2D(16, 5, activation="tanh")(x)
-    x = L.AveragePooling2D(2)(x)
-    x = L.Flatten()(x)
-    x = L.Dense(120, activation="tanh")(x)
-    x = L.Dense(84, activation="tanh")(x)
     outputs = L.Dense(num_classes, activation="softmax")(x)
     return keras.Model(inputs, outputs)
-""",
-        ),
-    ]
-    res_m = [
-        Mistake(
-            message="ReLU applied to the main path before the addition: add first, then ReLU",
-            variant=_residual_mistake(relu_before_add=True),
-            example="""def residual_block(x, filters, strides=1):
-    L = keras.layers
-    main = L.Conv2D(filters, 3, strides=strides, padding="same")(x)
-    main = L.BatchNormalization()(main)
-    main = L.Activation("relu")(main)
-    main = L.Conv2D(filters, 3, padding="same")(main)
-    main = L.Activation("relu")(L.BatchNormalization()(main))
-    shortcut = x
-    if strides != 1 or x.shape[-1] != filters:
-        shortcut = L.Conv2D(filters, 1, strides=strides, padding="same")(x)
-        shortcut = L.BatchNormalization()(shortcut)
-    return L.Add()([main, shortcut])
-""",
-        ),
-        Mistake(
-            message="the projection shortcut has no BatchNormalization: Conv1x1(strides) - BN",
-            variant=_residual_mistake(project_bn=False),
-            example="""def residual_block(x, filters, strides=1):
+"""
+
+RESIDUAL_BLOCK_ANSWER = """def residual_block(x, filters, strides=1):
     L = keras.layers
     main = L.Conv2D(filters, 3, strides=strides, padding="same")(x)
     main = L.BatchNormalization()(main)
@@ -289,32 +211,11 @@ def exercises() -> list[Exercise]:
     shortcut = x
     if strides != 1 or x.shape[-1] != filters:
         shortcut = L.Conv2D(filters, 1, strides=strides, padding="same")(x)
-    return L.Activation("relu")(L.Add()([main, shortcut]))
-""",
-        ),
-        Mistake(
-            message="the stride is on the second conv: the first Conv3x3 has the strides",
-            variant=_residual_mistake(stride_second=True),
-            example="""def residual_block(x, filters, strides=1):
-    L = keras.layers
-    main = L.Conv2D(filters, 3, padding="same")(x)
-    main = L.BatchNormalization()(main)
-    main = L.Activation("relu")(main)
-    main = L.Conv2D(filters, 3, strides=strides, padding="same")(main)
-    main = L.BatchNormalization()(main)
-    shortcut = x
-    if strides != 1 or x.shape[-1] != filters:
-        shortcut = L.Conv2D(filters, 1, strides=strides, padding="same")(x)
         shortcut = L.BatchNormalization()(shortcut)
     return L.Activation("relu")(L.Add()([main, shortcut]))
-""",
-        ),
-    ]
-    inc_m = [
-        Mistake(
-            message="branches concatenated in the wrong order: 1x1, 3x3, 5x5, pool projection",
-            variant=lambda c: _inception_expected(c, order=(3, 2, 1, 0)),
-            example="""def inception_module(x, filters_1x1, filters_3x3_reduce, filters_3x3, filters_5x5_reduce,
+"""
+
+INCEPTION_MODULE_ANSWER = """def inception_module(x, filters_1x1, filters_3x3_reduce, filters_3x3, filters_5x5_reduce,
                      filters_5x5, filters_pool_proj):
     L = keras.layers
     b1 = L.Conv2D(filters_1x1, 1, padding="same", activation="relu")(x)
@@ -324,8 +225,66 @@ def exercises() -> list[Exercise]:
     b3 = L.Conv2D(filters_5x5, 5, padding="same", activation="relu")(b3)
     b4 = L.MaxPooling2D(3, strides=1, padding="same")(x)
     b4 = L.Conv2D(filters_pool_proj, 1, padding="same", activation="relu")(b4)
-    return L.Concatenate(axis=-1)([b4, b3, b2, b1])
-""",
+    return L.Concatenate(axis=-1)([b1, b2, b3, b4])
+"""
+
+
+# ----------------------------------------------------------------------------- registry
+
+
+def exercises() -> list[Exercise]:
+    lenet_m = [
+        Mistake(
+            message="max pooling used: LeNet-5 subsamples with average pooling (AveragePooling2D)",
+            variant=lambda c: summarize(_lenet(*_lenet_args(c), pool="max"), _lenet_args(c)[0]),
+            example=wrong(LENET5_ANSWER, "L.AveragePooling2D", "L.MaxPooling2D", count=2),
+        ),
+        Mistake(
+            message="ReLU used: the lecture's LeNet-5 uses tanh in the conv and hidden dense layers",
+            variant=lambda c: summarize(_lenet(*_lenet_args(c), act="relu"), _lenet_args(c)[0]),
+            example=wrong(LENET5_ANSWER, 'activation="tanh"', 'activation="relu"', count=4),
+        ),
+        Mistake(
+            message="the last Dense layer has no softmax",
+            variant=lambda c: summarize(_lenet(*_lenet_args(c), last=None), _lenet_args(c)[0]),
+            example=wrong(LENET5_ANSWER, 'L.Dense(num_classes, activation="softmax")', "L.Dense(num_classes)"),
+        ),
+        Mistake(
+            message='the first conv uses "same" padding: LeNet-5 convs are "valid" (32 -> 28)',
+            variant=lambda c: summarize(_lenet(*_lenet_args(c), padding="same"), _lenet_args(c)[0]),
+            example=wrong(LENET5_ANSWER, "L.Conv2D(6, 5, ", 'L.Conv2D(6, 5, padding="same", '),
+        ),
+    ]
+    res_m = [
+        Mistake(
+            message="ReLU applied to the main path before the addition: add first, then ReLU",
+            variant=_residual_mistake(relu_before_add=True),
+            example=wrong(
+                RESIDUAL_BLOCK_ANSWER,
+                'return L.Activation("relu")(L.Add()([main, shortcut]))',
+                'return L.Add()([L.Activation("relu")(main), shortcut])  # ReLU before the addition',
+            ),
+        ),
+        Mistake(
+            message="the projection shortcut has no BatchNormalization: Conv1x1(strides) - BN",
+            variant=_residual_mistake(project_bn=False),
+            example=wrong(RESIDUAL_BLOCK_ANSWER, "        shortcut = L.BatchNormalization()(shortcut)\n", ""),
+        ),
+        Mistake(
+            message="the stride is on the second conv: the first Conv3x3 has the strides",
+            variant=_residual_mistake(stride_second=True),
+            example=wrong(
+                wrong(RESIDUAL_BLOCK_ANSWER, '3, strides=strides, padding="same")(x)', '3, padding="same")(x)'),
+                '3, padding="same")(main)',
+                '3, strides=strides, padding="same")(main)',
+            ),
+        ),
+    ]
+    inc_m = [
+        Mistake(
+            message="branches concatenated in the wrong order: 1x1, 3x3, 5x5, pool projection",
+            variant=lambda c: _inception_expected(c, order=(3, 2, 1, 0)),
+            example=wrong(INCEPTION_MODULE_ANSWER, "[b1, b2, b3, b4]", "[b4, b3, b2, b1]"),
         ),
         Mistake(
             message="branches concatenated in the wrong order: 1x1, 3x3, 5x5, pool projection",
@@ -334,18 +293,7 @@ def exercises() -> list[Exercise]:
         Mistake(
             message="ReLU missing: every conv has activation='relu'",
             variant=lambda c: _inception_expected(c, act=None),
-            example="""def inception_module(x, filters_1x1, filters_3x3_reduce, filters_3x3, filters_5x5_reduce,
-                     filters_5x5, filters_pool_proj):
-    L = keras.layers
-    b1 = L.Conv2D(filters_1x1, 1, padding="same")(x)
-    b2 = L.Conv2D(filters_3x3_reduce, 1, padding="same")(x)
-    b2 = L.Conv2D(filters_3x3, 3, padding="same")(b2)
-    b3 = L.Conv2D(filters_5x5_reduce, 1, padding="same")(x)
-    b3 = L.Conv2D(filters_5x5, 5, padding="same")(b3)
-    b4 = L.MaxPooling2D(3, strides=1, padding="same")(x)
-    b4 = L.Conv2D(filters_pool_proj, 1, padding="same")(b4)
-    return L.Concatenate(axis=-1)([b1, b2, b3, b4])
-""",
+            example=wrong(INCEPTION_MODULE_ANSWER, ', activation="relu"', "", count=6),
         ),
     ]
     return [
@@ -393,6 +341,7 @@ def exercises() -> list[Exercise]:
             ],
             expected=lambda c: summarize(_lenet(*_lenet_args(c)), _lenet_args(c)[0]),
             mistakes=lenet_m,
+            answer=LENET5_ANSWER,
             call=_lenet_call,
             judge=_model_judge(lenet_m),
         ),
@@ -413,6 +362,7 @@ def exercises() -> list[Exercise]:
             ],
             expected=_residual_expected,
             mistakes=res_m,
+            answer=RESIDUAL_BLOCK_ANSWER,
             call=_block_call,
             judge=_model_judge(res_m),
         ),
@@ -430,6 +380,7 @@ def exercises() -> list[Exercise]:
             ],
             expected=_inception_expected,
             mistakes=inc_m,
+            answer=INCEPTION_MODULE_ANSWER,
             call=_block_call,
             judge=_model_judge(inc_m),
         ),

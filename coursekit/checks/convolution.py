@@ -9,7 +9,7 @@ import numpy as np
 from coursekit.convolution import LECTURE_IMAGE  # the lecture's 4x4 example (read-only)
 
 from .common import arg, as_float64, keras, make_case, tf
-from .core import Exercise, Mistake
+from .core import Exercise, Mistake, wrong
 
 ASSIGNMENT = "04_convolution"
 
@@ -64,6 +64,34 @@ def _pad_flipped(x, kernel, strides, padding):
     return np.pad(x, ((0, 0), ph[::-1], pw[::-1], (0, 0)))
 
 
+# A student's correct answers: each mistake's example below is one of them with one edit (core.wrong).
+# They call the notebook's own same_padding, as a student would.
+CONV2D_ANSWER = """def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
+    x = np.asarray(x, dtype=float)
+    kernel = np.asarray(kernel, dtype=float)
+    sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides
+    kh, kw = kernel.shape[:2]
+    if padding == "same":
+        pads = [same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw)]
+        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    oh, ow = (x.shape[1] - kh) // sh + 1, (x.shape[2] - kw) // sw + 1
+    out = np.zeros((x.shape[0], oh, ow, kernel.shape[3]))
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :]
+            out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
+    if bias is not None:
+        out += bias
+    return out
+"""
+KERNEL_READ = "kernel = np.asarray(kernel, dtype=float)"
+# The same mistake in conv2d and conv2d_backward: the odd "same" pixel put before instead of after.
+EXTRA_ROW_ON_TOP = (
+    "same_padding(x.shape[2], kw, sw)]",
+    "same_padding(x.shape[2], kw, sw)]\n        pads = [(after, before) for before, after in pads]  # extra row on top",
+)
+
+
 def _conv_mistakes():
     def flipped(c):
         x, k, b, s, p = _conv_parts(c)
@@ -91,116 +119,36 @@ def _conv_mistakes():
             message="the kernel is flipped (true convolution): Keras's Conv2D computes cross-correlation, "
             "out[i, j] = sum(x[i*s + a, j*s + b] * kernel[a, b])",
             variant=flipped,
-            example="""def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
-    x = np.asarray(x, dtype=float)
-    kernel = np.asarray(kernel, dtype=float)
-    kernel = kernel[::-1, ::-1]  # a true convolution
-    sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides
-    kh, kw = kernel.shape[:2]
-    if padding == "same":
-        pads = [same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw)]
-        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-    oh, ow = (x.shape[1] - kh) // sh + 1, (x.shape[2] - kw) // sw + 1
-    out = np.zeros((x.shape[0], oh, ow, kernel.shape[3]))
-    for i in range(oh):
-        for j in range(ow):
-            patch = x[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :]
-            out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
-    if bias is not None:
-        out += bias
-    return out
-""",
+            example=wrong(CONV2D_ANSWER, KERNEL_READ, KERNEL_READ + "[::-1, ::-1]  # a true convolution"),
         ),
         Mistake(
             message='"same" padded with the extra row/column at the top/left: TensorFlow puts it at the '
             "bottom/right (pad_before = total // 2)",
             variant=symmetric,
-            example="""def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
-    x = np.asarray(x, dtype=float)
-    kernel = np.asarray(kernel, dtype=float)
-    sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides
-    kh, kw = kernel.shape[:2]
-    if padding == "same":
-        pads = [same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw)]
-        pads = [(after, before) for before, after in pads]  # extra row on top
-        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-    oh, ow = (x.shape[1] - kh) // sh + 1, (x.shape[2] - kw) // sw + 1
-    out = np.zeros((x.shape[0], oh, ow, kernel.shape[3]))
-    for i in range(oh):
-        for j in range(ow):
-            patch = x[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :]
-            out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
-    if bias is not None:
-        out += bias
-    return out
-""",
+            example=wrong(CONV2D_ANSWER, *EXTRA_ROW_ON_TOP),
         ),
         Mistake(
             message="stride ignored: step the window by `strides`",
             variant=no_stride,
-            example="""def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
-    x = np.asarray(x, dtype=float)
-    kernel = np.asarray(kernel, dtype=float)
-    sh, sw = 1, 1  # strides not used
-    kh, kw = kernel.shape[:2]
-    if padding == "same":
-        pads = [same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw)]
-        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-    oh, ow = (x.shape[1] - kh) // sh + 1, (x.shape[2] - kw) // sw + 1
-    out = np.zeros((x.shape[0], oh, ow, kernel.shape[3]))
-    for i in range(oh):
-        for j in range(ow):
-            patch = x[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :]
-            out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
-    if bias is not None:
-        out += bias
-    return out
-""",
+            example=wrong(
+                CONV2D_ANSWER,
+                "sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides",
+                "sh, sw = 1, 1  # strides not used",
+            ),
         ),
         Mistake(
             message="bias missing: add bias[f] to every output of filter f",
             variant=no_bias,
-            example="""def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
-    x = np.asarray(x, dtype=float)
-    kernel = np.asarray(kernel, dtype=float)
-    sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides
-    kh, kw = kernel.shape[:2]
-    if padding == "same":
-        pads = [same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw)]
-        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-    oh, ow = (x.shape[1] - kh) // sh + 1, (x.shape[2] - kw) // sw + 1
-    out = np.zeros((x.shape[0], oh, ow, kernel.shape[3]))
-    for i in range(oh):
-        for j in range(ow):
-            patch = x[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :]
-            out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
-    if bias is not None:
-        pass  # bias forgotten
-    return out
-""",
+            example=wrong(CONV2D_ANSWER, "out += bias", "pass  # bias forgotten"),
         ),
         Mistake(
             message="kernel height and width transposed: kernel is (kernel_h, kernel_w, in_channels, filters)",
             variant=transposed,
-            example="""def conv2d(x, kernel, bias=None, strides=1, padding="valid"):
-    x = np.asarray(x, dtype=float)
-    kernel = np.asarray(kernel, dtype=float)
-    kernel = kernel.transpose(1, 0, 2, 3)  # (kw, kh, ...) read as (kh, kw, ...)
-    sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides
-    kh, kw = kernel.shape[:2]
-    if padding == "same":
-        pads = [same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw)]
-        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-    oh, ow = (x.shape[1] - kh) // sh + 1, (x.shape[2] - kw) // sw + 1
-    out = np.zeros((x.shape[0], oh, ow, kernel.shape[3]))
-    for i in range(oh):
-        for j in range(ow):
-            patch = x[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :]
-            out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
-    if bias is not None:
-        out += bias
-    return out
-""",
+            example=wrong(
+                CONV2D_ANSWER,
+                KERNEL_READ,
+                KERNEL_READ + ".transpose(1, 0, 2, 3)  # (kw, kh, ...) read as (kh, kw, ...)",
+            ),
         ),
     ]
 
@@ -234,17 +182,19 @@ def _pool_mistakes(kind):
         ph, pw = _tf_pads(x.shape[1], p[0], s[0]), _tf_pads(x.shape[2], p[1], s[1])
         return keras_pool(kind, np.pad(x, ((0, 0), ph, pw, (0, 0))), p, s, "valid")
 
+    answer = POOL_ANSWERS[kind]
+    reduce, other_reduce = ("np.nanmax", "np.nanmean") if kind == "max" else ("np.nanmean", "np.nanmax")
     what = "maximum" if kind == "max" else "average"
     return [
         Mistake(
             message="strides=None means strides = pool_size (non-overlapping windows), not 1",
             variant=stride_one,
-            example=_pool_example(kind, strides_none="(1, 1)"),
+            example=wrong(answer, "strides = (ph, pw)", "strides = (1, 1)"),
         ),
         Mistake(
             message=f"computed the {'average' if kind == 'max' else 'maximum'} instead of the {what}",
             variant=swapped,
-            example=_pool_example("avg" if kind == "max" else "max", name=kind),
+            example=wrong(answer, reduce, other_reduce),
         ),
         Mistake(
             message='"same" padding with zeros counted as values: '
@@ -254,38 +204,47 @@ def _pool_mistakes(kind):
                 else "average only over the real cells of each window"
             ),
             variant=zero_padded,
-            example=_pool_example(kind, zero_padding=True),
+            example=wrong(answer, ", constant_values=np.nan", ""),
         ),
     ]
 
 
-_POOL = """def NAME_pool2d(x, pool_size=2, strides=None, padding="valid"):
+# Padded cells are NaN, which np.nanmax and np.nanmean skip: TensorFlow's "same" pooling counts only
+# the real cells of a window (and every window holds at least one).
+MAX_POOL2D_ANSWER = """def max_pool2d(x, pool_size=2, strides=None, padding="valid"):
     x = np.asarray(x, dtype=float)
     ph, pw = (pool_size, pool_size) if np.ndim(pool_size) == 0 else pool_size
     if strides is None:
-        strides = STRIDES_NONE
+        strides = (ph, pw)
     sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides
     if padding == "same":
         pads = [same_padding(x.shape[1], ph, sh), same_padding(x.shape[2], pw, sw)]
-        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0))PAD_VALUE)
+        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=np.nan)
     oh, ow = (x.shape[1] - ph) // sh + 1, (x.shape[2] - pw) // sw + 1
     out = np.empty((x.shape[0], oh, ow, x.shape[3]))
     for i in range(oh):
         for j in range(ow):
-            out[:, i, j, :] = x[:, i * sh:i * sh + ph, j * sw:j * sw + pw, :].REDUCE(axis=(1, 2))
+            out[:, i, j, :] = np.nanmax(x[:, i * sh:i * sh + ph, j * sw:j * sw + pw, :], axis=(1, 2))
     return out
 """
+POOL_ANSWERS = {
+    "max": MAX_POOL2D_ANSWER,
+    "avg": MAX_POOL2D_ANSWER.replace("max_pool2d", "average_pool2d").replace("np.nanmax", "np.nanmean"),
+}
 
 
-def _pool_example(kind, name=None, strides_none="(ph, pw)", zero_padding=False) -> str:
-    """A student's pooling with one mistake. Average pooling that counts padded zeros is the simple
-    loop; the right one divides by the number of real cells (see the solution notebook)."""
-    pad_value = "" if zero_padding or kind == "avg" else ", constant_values=-np.inf"
-    return (
-        _POOL.replace("NAME", {"max": "max", "avg": "average"}[name or kind])
-        .replace("STRIDES_NONE", strides_none)
-        .replace("PAD_VALUE", pad_value)
-        .replace("REDUCE", {"max": "max", "avg": "mean"}[kind])
+def _pool_exercise(kind, matches):
+    """max_pool2d or average_pool2d: the same cases, mistakes and answer, one reduction apart."""
+    return Exercise(
+        name={"max": "max_pool2d", "avg": "average_pool2d"}[kind],
+        assignment=ASSIGNMENT,
+        points=2,
+        matches=matches,
+        visible=_pool_visible,
+        hidden=_pool_hidden,
+        expected=lambda c: keras_pool(kind, *_pool_parts(c)),
+        mistakes=_pool_mistakes(kind),
+        answer=POOL_ANSWERS[kind],
     )
 
 
@@ -319,6 +278,28 @@ def _conv_backward_expected(case):
     return _conv_tape(x, k, dout, s, p)
 
 
+CONV2D_BACKWARD_ANSWER = """def conv2d_backward(dout, x, kernel, strides=1, padding="valid"):
+    x, kernel, dout = (np.asarray(a, dtype=float) for a in (x, kernel, dout))
+    sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides
+    kh, kw = kernel.shape[:2]
+    pads = [(0, 0), (0, 0)]
+    if padding == "same":
+        pads = [same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw)]
+    xp = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    dxp = np.zeros_like(xp)
+    dkernel = np.zeros_like(kernel)
+    for i in range(dout.shape[1]):
+        for j in range(dout.shape[2]):
+            rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+            g = dout[:, i, j, :]
+            dkernel += np.tensordot(xp[:, rows, cols, :], g, axes=([0], [0]))
+            dxp[:, rows, cols, :] += np.tensordot(g, kernel, axes=([1], [3]))
+    H, W = x.shape[1:3]
+    dx = dxp[:, pads[0][0]:pads[0][0] + H, pads[1][0]:pads[1][0] + W, :]
+    return dx, dkernel, dout.sum(axis=(0, 1, 2))
+"""
+
+
 def _conv_backward_mistakes():
     def flipped_dk(c):
         dx, dk, db = _conv_backward_expected(c)
@@ -341,77 +322,31 @@ def _conv_backward_mistakes():
         Mistake(
             message="dkernel flipped: for cross-correlation dkernel[a, b] = sum(x[i*s + a, j*s + b] * dout[i, j])",
             variant=flipped_dk,
-            example="""def conv2d_backward(dout, x, kernel, strides=1, padding="valid"):
-    x, kernel, dout = (np.asarray(a, dtype=float) for a in (x, kernel, dout))
-    sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides
-    kh, kw = kernel.shape[:2]
-    pads = [(0, 0), (0, 0)]
-    if padding == "same":
-        pads = [same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw)]
-    xp = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-    dxp = np.zeros_like(xp)
-    dkernel = np.zeros_like(kernel)
-    for i in range(dout.shape[1]):
-        for j in range(dout.shape[2]):
-            rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
-            g = dout[:, i, j, :]
-            dkernel += np.tensordot(xp[:, rows, cols, :], g, axes=([0], [0]))
-            dxp[:, rows, cols, :] += np.tensordot(g, kernel, axes=([1], [3]))
-    H, W = x.shape[1:3]
-    dx = dxp[:, pads[0][0]:pads[0][0] + H, pads[1][0]:pads[1][0] + W, :]
-    return dx, dkernel[::-1, ::-1], dout.sum(axis=(0, 1, 2))
-""",
+            example=wrong(CONV2D_BACKWARD_ANSWER, "return dx, dkernel,", "return dx, dkernel[::-1, ::-1],"),
         ),
         Mistake(
             message="dbias averaged: dbias = dout.sum(axis=(0, 1, 2))",
             variant=mean_db,
-            example="""def conv2d_backward(dout, x, kernel, strides=1, padding="valid"):
-    x, kernel, dout = (np.asarray(a, dtype=float) for a in (x, kernel, dout))
-    sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides
-    kh, kw = kernel.shape[:2]
-    pads = [(0, 0), (0, 0)]
-    if padding == "same":
-        pads = [same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw)]
-    xp = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-    dxp = np.zeros_like(xp)
-    dkernel = np.zeros_like(kernel)
-    for i in range(dout.shape[1]):
-        for j in range(dout.shape[2]):
-            rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
-            g = dout[:, i, j, :]
-            dkernel += np.tensordot(xp[:, rows, cols, :], g, axes=([0], [0]))
-            dxp[:, rows, cols, :] += np.tensordot(g, kernel, axes=([1], [3]))
-    H, W = x.shape[1:3]
-    dx = dxp[:, pads[0][0]:pads[0][0] + H, pads[1][0]:pads[1][0] + W, :]
-    return dx, dkernel, dout.mean(axis=(0, 1, 2))
-""",
+            example=wrong(CONV2D_BACKWARD_ANSWER, "dout.sum(axis=(0, 1, 2))", "dout.mean(axis=(0, 1, 2))"),
         ),
         Mistake(
             message='"same" padded with the extra row/column at the top/left (TensorFlow: bottom/right)',
             variant=symmetric,
-            example="""def conv2d_backward(dout, x, kernel, strides=1, padding="valid"):
-    x, kernel, dout = (np.asarray(a, dtype=float) for a in (x, kernel, dout))
-    sh, sw = (strides, strides) if np.ndim(strides) == 0 else strides
-    kh, kw = kernel.shape[:2]
-    pads = [(0, 0), (0, 0)]
-    if padding == "same":
-        pads = [same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw)]
-        pads = [(after, before) for before, after in pads]  # extra row on top
-    xp = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-    dxp = np.zeros_like(xp)
-    dkernel = np.zeros_like(kernel)
-    for i in range(dout.shape[1]):
-        for j in range(dout.shape[2]):
-            rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
-            g = dout[:, i, j, :]
-            dkernel += np.tensordot(xp[:, rows, cols, :], g, axes=([0], [0]))
-            dxp[:, rows, cols, :] += np.tensordot(g, kernel, axes=([1], [3]))
-    H, W = x.shape[1:3]
-    dx = dxp[:, pads[0][0]:pads[0][0] + H, pads[1][0]:pads[1][0] + W, :]
-    return dx, dkernel, dout.sum(axis=(0, 1, 2))
-""",
+            example=wrong(CONV2D_BACKWARD_ANSWER, *EXTRA_ROW_ON_TOP),
         ),
     ]
+
+
+MAX_POOL2D_BACKWARD_ANSWER = """def max_pool2d_backward(dout, x, pool_size=2, strides=None):
+    ph, pw = (pool_size, pool_size) if np.ndim(pool_size) == 0 else pool_size
+    sh, sw = (ph, pw) if strides is None else ((strides, strides) if np.ndim(strides) == 0 else strides)
+    dx = np.zeros_like(x, dtype=float)
+    for n, i, j, c in np.ndindex(dout.shape):
+        window = x[n, i * sh:i * sh + ph, j * sw:j * sw + pw, c]
+        a, b = np.unravel_index(np.argmax(window), window.shape)
+        dx[n, i * sh + a, j * sw + b, c] += dout[n, i, j, c]
+    return dx
+"""
 
 
 def _maxpool_backward_parts(case):
@@ -803,27 +738,10 @@ def exercises() -> list[Exercise]:
             hidden=_conv_hidden,
             expected=_conv_expected,
             mistakes=_conv_mistakes(),
+            answer=CONV2D_ANSWER,
         ),
-        Exercise(
-            name="max_pool2d",
-            assignment=ASSIGNMENT,
-            points=2,
-            matches="`keras.layers.MaxPooling2D`",
-            visible=_pool_visible,
-            hidden=_pool_hidden,
-            expected=lambda c: keras_pool("max", *_pool_parts(c)),
-            mistakes=_pool_mistakes("max"),
-        ),
-        Exercise(
-            name="average_pool2d",
-            assignment=ASSIGNMENT,
-            points=2,
-            matches='`keras.layers.AveragePooling2D` (with "same", padded cells are not counted)',
-            visible=_pool_visible,
-            hidden=_pool_hidden,
-            expected=lambda c: keras_pool("avg", *_pool_parts(c)),
-            mistakes=_pool_mistakes("avg"),
-        ),
+        _pool_exercise("max", "`keras.layers.MaxPooling2D`"),
+        _pool_exercise("avg", '`keras.layers.AveragePooling2D` (with "same", padded cells are not counted)'),
         Exercise(
             name="conv2d_backward",
             assignment=ASSIGNMENT,
@@ -833,6 +751,7 @@ def exercises() -> list[Exercise]:
             hidden=_conv_backward_hidden,
             expected=_conv_backward_expected,
             mistakes=_conv_backward_mistakes(),
+            answer=CONV2D_BACKWARD_ANSWER,
             parts=("dx", "dkernel", "dbias"),
         ),
         Exercise(
@@ -847,30 +766,21 @@ def exercises() -> list[Exercise]:
                 Mistake(
                     message="overlapping windows overwrite each other: accumulate with += into dx",
                     variant=_maxpool_backward_variant("assign"),
-                    example="""def max_pool2d_backward(dout, x, pool_size=2, strides=None):
-    ph, pw = (pool_size, pool_size) if np.ndim(pool_size) == 0 else pool_size
-    sh, sw = (ph, pw) if strides is None else ((strides, strides) if np.ndim(strides) == 0 else strides)
-    dx = np.zeros_like(x, dtype=float)
-    for n, i, j, c in np.ndindex(dout.shape):
-        window = x[n, i * sh:i * sh + ph, j * sw:j * sw + pw, c]
-        a, b = np.unravel_index(np.argmax(window), window.shape)
-        dx[n, i * sh + a, j * sw + b, c] = dout[n, i, j, c]  # = instead of +=
-    return dx
-""",
+                    example=wrong(
+                        MAX_POOL2D_BACKWARD_ANSWER, "c] += dout[n, i, j, c]", "c] = dout[n, i, j, c]  # not +="
+                    ),
                 ),
                 Mistake(
                     message="gradient spread over the whole window: only the max cell receives dout",
                     variant=_maxpool_backward_variant("spread"),
-                    example="""def max_pool2d_backward(dout, x, pool_size=2, strides=None):
-    ph, pw = (pool_size, pool_size) if np.ndim(pool_size) == 0 else pool_size
-    sh, sw = (ph, pw) if strides is None else ((strides, strides) if np.ndim(strides) == 0 else strides)
-    dx = np.zeros_like(x, dtype=float)
-    for n, i, j, c in np.ndindex(dout.shape):
-        dx[n, i * sh:i * sh + ph, j * sw:j * sw + pw, c] += dout[n, i, j, c] / (ph * pw)
-    return dx
-""",
+                    example=wrong(
+                        MAX_POOL2D_BACKWARD_ANSWER,
+                        "dx[n, i * sh + a, j * sw + b, c] += dout[n, i, j, c]",
+                        "dx[n, i * sh:i * sh + ph, j * sw:j * sw + pw, c] += dout[n, i, j, c] / (ph * pw)",
+                    ),
                 ),
             ],
+            answer=MAX_POOL2D_BACKWARD_ANSWER,
         ),
         Exercise(
             name="conv2d_param_count",

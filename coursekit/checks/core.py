@@ -83,10 +83,12 @@ class Mistake:
     """A known wrong answer to one exercise.
 
     ``example`` is the source a student would write (one ``def`` of the exercise's function), run by the
-    tests, the grading benchmark and the demo course.  The checker recognises the mistake in an output
-    by ``variant(case)`` (the wrong value it returns) or ``test(case, output)``; a mistake whose message
-    comes from elsewhere (a custom judge, the warning hint) has neither.  ``recognised=False`` says the
-    example loses points but the checker does not (reliably) name this message for it.
+    tests, the grading benchmark and the demo course; where the examples share a body, each is
+    ``wrong(exercise.answer, old, new)``: the correct answer with this one mistake.  The checker
+    recognises the mistake in an output by ``variant(case)`` (the wrong value it returns) or
+    ``test(case, output)``; a mistake whose message comes from elsewhere (a custom judge, the warning
+    hint) has neither.  ``recognised=False`` says the example loses points but the checker does not
+    (reliably) name this message for it.
     """
 
     message: str
@@ -94,6 +96,18 @@ class Mistake:
     variant: Callable[[Case], Any] | None = None  # the wrong answer this mistake gives
     test: Callable[[Case, Any], bool] | None = None  # or: a predicate on the student's output
     recognised: bool = True
+
+
+def wrong(answer: str, old: str, new: str, count: int = 1) -> str:
+    """A mistake's example: the exercise's correct ``answer`` with ``old`` replaced by ``new``.
+
+    ``old`` must occur exactly ``count`` times (once, unless the mistake repeats in several lines), else
+    ValueError: an edit that no longer applies to the answer would silently leave the example correct.
+    """
+    found = answer.count(old)
+    if not old or old == new or found != count:
+        raise ValueError(f"the edit {old!r} -> {new!r} occurs {found} times in the answer, expected {count}")
+    return answer.replace(old, new)
 
 
 class Alternatives(list):
@@ -143,6 +157,7 @@ class Exercise:
     mutation_rtol: float = 0.0
     rtol: float = RTOL
     atol: float = ATOL
+    answer: str = ""  # a correct student-style source; the mistakes' examples are wrong(answer, ...) edits of it
     signature_without_reference: str = ""  # only when the library has no reference function
     matches: str = ""  # what a right answer equals (the contract page)
 

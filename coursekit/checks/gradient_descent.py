@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .common import arg, as_float64, keras, make_case
-from .core import Exercise, Mistake, Verdict
-from .functions import call_with_functions, numpy_function, spec, tf_function, tf_gradient
+from .core import Exercise, Mistake, Verdict, wrong
+from .functions import call_with_functions, finite_differences, numpy_function, spec, tf_function, tf_gradient
 
 ASSIGNMENT = "02_gradient_descent"
 
@@ -60,20 +60,23 @@ def _numerical_gradient_expected(case):
     return tf_gradient(arg(case, 0, "f"), arg(case, 1, "x"))
 
 
+# A student's correct answers: the mistakes' examples are edits of them (core.wrong).
+NUMERICAL_GRADIENT_ANSWER = """def numerical_gradient(f, x, h=1e-5):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[i] += h
+        x_minus[i] -= h
+        grad[i] = (f(x_plus) - f(x_minus)) / (2 * h)
+    return grad
+"""
+
+
 def _numerical_gradient_variant(kind):
     def variant(case):
         f, x, h = numpy_function(arg(case, 0, "f")), as_float64(arg(case, 1, "x")), arg(case, 2, "h", 1e-5)
-        g = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            xp = x.copy()
-            xp[i] += h
-            if kind == "forward":
-                g[i] = (f(xp) - f(x)) / h
-            else:
-                xm = x.copy()
-                xm[i] -= h
-                g[i] = (f(xp) - f(xm)) / h  # forgot the 2
-        return g
+        return finite_differences(f, x, h, kind)
 
     return variant
 
@@ -166,43 +169,34 @@ def _descent_numpy(case, sign=-1.0):
     return np.stack(rows)
 
 
+GRADIENT_DESCENT_ANSWER = """def gradient_descent(grad_fn, x0, learning_rate, num_steps):
+    x = np.array(x0, dtype=float)
+    path = [x]
+    for _ in range(num_steps):
+        x = x - learning_rate * grad_fn(x)
+        path.append(x)
+    return np.stack(path)
+"""
 _GD_MISTAKES = [
     Mistake(
         message="x0 is missing: the trajectory starts with x0 and has num_steps + 1 rows",
         variant=lambda c: _descent_numpy(c)[1:],
-        example="""def gradient_descent(grad_fn, x0, learning_rate, num_steps):
-    x = np.array(x0, dtype=float)
-    path = []
-    for _ in range(num_steps):
-        x = x - learning_rate * grad_fn(x)
-        path.append(x)
-    return np.array(path)
-""",
+        example=wrong(GRADIENT_DESCENT_ANSWER, "path = [x]", "path = []  # x0 not recorded"),
     ),
     Mistake(
         message="every row is the last point: the same array was updated in place and appended each step "
         "(append a copy, or use x = x - lr * g)",
         variant=lambda c: np.repeat(_descent_numpy(c)[-1:], len(_descent_numpy(c)), axis=0),
-        example="""def gradient_descent(grad_fn, x0, learning_rate, num_steps):
-    x = np.array(x0, dtype=float)
-    path = [x]
-    for _ in range(num_steps):
-        x -= learning_rate * grad_fn(x)  # updates the array already in the list
-        path.append(x)
-    return np.stack(path)
-""",
+        example=wrong(
+            GRADIENT_DESCENT_ANSWER,
+            "x = x - learning_rate * grad_fn(x)",
+            "x -= learning_rate * grad_fn(x)  # updates the array already in the list",
+        ),
     ),
     Mistake(
         message="gradient ascent: step against the gradient, x - learning_rate * grad",
         variant=lambda c: _descent_numpy(c, +1.0),
-        example="""def gradient_descent(grad_fn, x0, learning_rate, num_steps):
-    x = np.array(x0, dtype=float)
-    path = [x]
-    for _ in range(num_steps):
-        x = x + learning_rate * grad_fn(x)
-        path.append(x)
-    return np.stack(path)
-""",
+        example=wrong(GRADIENT_DESCENT_ANSWER, "x = x - learning_rate", "x = x + learning_rate"),
     ),
 ]
 
@@ -518,6 +512,15 @@ def _minibatch_judge(case, out, expected):
 # ----------------------------------------------------------------------------- registry
 
 
+ADAM_UPDATE_ANSWER = """def adam_update(w, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad ** 2
+    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
+    return w - alpha * m / (np.sqrt(v) + epsilon), m, v
+"""
+ADAM_STEP = "alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)"
+
+
 def exercises() -> list[Exercise]:
     sgd_m = [
         Mistake(
@@ -572,44 +575,28 @@ def exercises() -> list[Exercise]:
             message="Adam without bias correction: "
             "step = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + eps)",
             variant=_first_only(_np_optimizer("adam", "no_bias_correction")),
-            example="""def adam_update(w, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-    m = beta_1 * m + (1 - beta_1) * grad
-    v = beta_2 * v + (1 - beta_2) * grad ** 2
-    return w - learning_rate * m / (np.sqrt(v) + epsilon), m, v
-""",
+            example=wrong(ADAM_UPDATE_ANSWER, ADAM_STEP, "alpha = learning_rate  # no bias correction"),
         ),
         Mistake(
             message="t starts at 0: the bias correction must use the 1-based step t as given",
             variant=_first_only(_np_optimizer("adam", "t_plus_one")),
-            example="""def adam_update(w, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-    t = t + 1  # "the first step is t = 1"
-    m = beta_1 * m + (1 - beta_1) * grad
-    v = beta_2 * v + (1 - beta_2) * grad ** 2
-    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
-    return w - alpha * m / (np.sqrt(v) + epsilon), m, v
-""",
+            example=wrong(ADAM_UPDATE_ANSWER, ADAM_STEP, 't = t + 1  # "the first step is t = 1"\n    ' + ADAM_STEP),
         ),
         Mistake(
             message="t starts at 0 (division by 1 - beta**0 = 0 gives inf/NaN): t is 1-based",
             test=_nonfinite_first,
-            example="""def adam_update(w, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-    step = t - 1  # counting steps from 0
-    m = beta_1 * m + (1 - beta_1) * grad
-    v = beta_2 * v + (1 - beta_2) * grad ** 2
-    alpha = learning_rate * np.sqrt(1 - beta_2 ** step) / (1 - beta_1 ** step)
-    return w - alpha * m / (np.sqrt(v) + epsilon), m, v
-""",
+            example=wrong(ADAM_UPDATE_ANSWER, ADAM_STEP, "t = t - 1  # counting steps from 0\n    " + ADAM_STEP),
         ),
         Mistake(
             message="textbook epsilon placement m_hat / (sqrt(v_hat) + eps): Keras adds eps to sqrt(v) before "
             "the bias correction factor, as in the contract's formula",
             variant=_first_only(_np_optimizer("adam", "textbook_eps")),
-            example="""def adam_update(w, grad, m, v, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-    m = beta_1 * m + (1 - beta_1) * grad
-    v = beta_2 * v + (1 - beta_2) * grad ** 2
-    m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
-    return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
-""",
+            example=wrong(
+                ADAM_UPDATE_ANSWER,
+                ADAM_STEP + "\n    return w - alpha * m / (np.sqrt(v) + epsilon), m, v",
+                "m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)\n"
+                "    return w - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v",
+            ),
         ),
     ]
     return [
@@ -626,31 +613,17 @@ def exercises() -> list[Exercise]:
                 Mistake(
                     message="forward differences (f(x+h) - f(x)) / h: use central differences (f(x+h) - f(x-h)) / (2h)",
                     variant=_numerical_gradient_variant("forward"),
-                    example="""def numerical_gradient(f, x, h=1e-5):
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        x_plus = x.copy()
-        x_plus[i] += h
-        grad[i] = (f(x_plus) - f(x)) / h
-    return grad
-""",
+                    example=wrong(
+                        NUMERICAL_GRADIENT_ANSWER, "(f(x_plus) - f(x_minus)) / (2 * h)", "(f(x_plus) - f(x)) / h"
+                    ),
                 ),
                 Mistake(
                     message="divided by h instead of 2h",
-                    variant=_numerical_gradient_variant("no2"),
-                    example="""def numerical_gradient(f, x, h=1e-5):
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        x_plus, x_minus = x.copy(), x.copy()
-        x_plus[i] += h
-        x_minus[i] -= h
-        grad[i] = (f(x_plus) - f(x_minus)) / h
-    return grad
-""",
+                    variant=_numerical_gradient_variant("central_over_h"),
+                    example=wrong(NUMERICAL_GRADIENT_ANSWER, "/ (2 * h)", "/ h"),
                 ),
             ],
+            answer=NUMERICAL_GRADIENT_ANSWER,
             call=call_with_functions,
             mutation_rtol=1e-12,
         ),
@@ -663,6 +636,7 @@ def exercises() -> list[Exercise]:
             hidden=_descent_hidden,
             expected=_descent_expected,
             mistakes=_GD_MISTAKES,
+            answer=GRADIENT_DESCENT_ANSWER,
             call=call_with_functions,
         ),
         Exercise(
@@ -702,6 +676,7 @@ def exercises() -> list[Exercise]:
             hidden=_adam_hidden,
             expected=_keras_optimizer("adam"),
             mistakes=adam_m,
+            answer=ADAM_UPDATE_ANSWER,
             parts=("w", "m", "v"),
             call=_run_optimizer("adam"),
         ),

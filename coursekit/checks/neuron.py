@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .common import arg, as_float64, keras, make_case, stable_softmax, to_numpy
-from .core import INPUT_MODIFIED, Alternatives, Exercise, Mistake, Verdict
+from .core import INPUT_MODIFIED, Alternatives, Exercise, Mistake, Verdict, wrong
 
 ASSIGNMENT = "01_neuron"
 
@@ -236,6 +236,22 @@ _NUMPY_ACTIVATIONS = {
 }
 
 
+# A student's correct answer: the mistakes' examples are edits of it (core.wrong).
+DENSE_FORWARD_ANSWER = """def dense_forward(x, kernel, bias, activation=None):
+    z = np.asarray(x) @ np.asarray(kernel) + bias
+    if activation == "relu":
+        return np.maximum(z, 0)
+    if activation == "sigmoid":
+        return 1 / (1 + np.exp(-z))
+    if activation == "tanh":
+        return np.tanh(z)
+    if activation == "softmax":
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+    return z
+"""
+
+
 def _dense_mistakes():
     def nobias(case):
         x, k, b, act = _dense_parts(case)
@@ -257,36 +273,12 @@ def _dense_mistakes():
         Mistake(
             message="bias missing: out = activation(x @ kernel + bias)",
             variant=nobias,
-            example="""def dense_forward(x, kernel, bias, activation=None):
-    z = np.asarray(x) @ np.asarray(kernel)  # bias forgotten
-    if activation == "relu":
-        return np.maximum(z, 0)
-    if activation == "sigmoid":
-        return 1 / (1 + np.exp(-z))
-    if activation == "tanh":
-        return np.tanh(z)
-    if activation == "softmax":
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
-    return z
-""",
+            example=wrong(DENSE_FORWARD_ANSWER, "np.asarray(kernel) + bias", "np.asarray(kernel)  # bias forgotten"),
         ),
         Mistake(
             message="kernel transposed: Keras's dense kernel is (in_features, units), use x @ kernel",
             variant=transposed,
-            example="""def dense_forward(x, kernel, bias, activation=None):
-    z = np.asarray(x) @ np.asarray(kernel).T + bias
-    if activation == "relu":
-        return np.maximum(z, 0)
-    if activation == "sigmoid":
-        return 1 / (1 + np.exp(-z))
-    if activation == "tanh":
-        return np.tanh(z)
-    if activation == "softmax":
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
-    return z
-""",
+            example=wrong(DENSE_FORWARD_ANSWER, "np.asarray(kernel) + bias", "np.asarray(kernel).T + bias"),
         ),
         Mistake(
             message="activation not applied",
@@ -298,19 +290,7 @@ def _dense_mistakes():
         Mistake(
             message="softmax taken over the batch (axis 0) instead of over the units (axis -1)",
             variant=softmax_axis0,
-            example="""def dense_forward(x, kernel, bias, activation=None):
-    z = np.asarray(x) @ np.asarray(kernel) + bias
-    if activation == "softmax":
-        e = np.exp(z - z.max(axis=0))
-        return e / e.sum(axis=0)
-    if activation == "relu":
-        return np.maximum(z, 0)
-    if activation == "sigmoid":
-        return 1 / (1 + np.exp(-z))
-    if activation == "tanh":
-        return np.tanh(z)
-    return z
-""",
+            example=wrong(DENSE_FORWARD_ANSWER, "axis=-1, keepdims=True", "axis=0, keepdims=True", count=2),
         ),
     ]
 
@@ -727,6 +707,7 @@ def exercises() -> list[Exercise]:
             hidden=_dense_hidden,
             expected=_dense_expected,
             mistakes=_dense_mistakes(),
+            answer=DENSE_FORWARD_ANSWER,
         ),
         Exercise(
             name="mean_squared_error",

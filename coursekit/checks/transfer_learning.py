@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from .common import keras, make_case
-from .core import Exercise, Mistake, Verdict
+from .core import Exercise, Mistake, Verdict, wrong
 from .models import deterministic_weights, judge_summary, summarize
 
 ASSIGNMENT = "06_transfer_learning"
@@ -279,6 +279,39 @@ def _train_points(case, out, expected) -> float:
     return float(np.clip((acc - CHANCE) / (TRAIN_THRESHOLD - CHANCE), 0, 1))
 
 
+# ----------------------------------------------------------------------------- a student's correct answers
+# Every mistake's example below is one of these with one edit (core.wrong).
+
+BUILD_TRANSFER_MODEL_ANSWER = """def build_transfer_model(base_model, num_classes, dropout_rate=0.2):
+    L = keras.layers
+    base_model.trainable = False
+    inputs = keras.Input(shape=base_model.input.shape[1:])
+    x = base_model(inputs, training=False)
+    if len(x.shape) == 4:
+        x = L.GlobalAveragePooling2D()(x)
+    x = L.Dropout(dropout_rate)(x)
+    outputs = L.Dense(num_classes, activation="softmax")(x)
+    return keras.Model(inputs, outputs)
+"""
+
+UNFREEZE_TOP_LAYERS_ANSWER = """def unfreeze_top_layers(base_model, num_layers):
+    base_model.trainable = True
+    for i, layer in enumerate(base_model.layers):
+        is_bn = isinstance(layer, keras.layers.BatchNormalization)
+        layer.trainable = i >= len(base_model.layers) - num_layers and not is_bn
+"""
+
+EXTRACT_FEATURES_ANSWER = """def extract_features(base_model, images, batch_size=32):
+    feats = []
+    for start in range(0, len(images), batch_size):
+        out = np.asarray(base_model(images[start:start + batch_size], training=False))
+        if out.ndim == 4:
+            out = out.mean(axis=(1, 2))
+        feats.append(out)
+    return np.concatenate(feats, axis=0)
+"""
+
+
 # ----------------------------------------------------------------------------- registry
 
 
@@ -287,104 +320,42 @@ def exercises() -> list[Exercise]:
         Mistake(
             message="the base is not frozen: set base_model.trainable = False (only the head trains)",
             variant=lambda c: _btm_summary(c, freeze=False),
-            example="""def build_transfer_model(base_model, num_classes, dropout_rate=0.2):
-    L = keras.layers
-    inputs = keras.Input(shape=base_model.input.shape[1:])
-    x = base_model(inputs, training=False)
-    if len(x.shape) == 4:
-        x = L.GlobalAveragePooling2D()(x)
-    x = L.Dropout(dropout_rate)(x)
-    outputs = L.Dense(num_classes, activation="softmax")(x)
-    return keras.Model(inputs, outputs)
-""",
+            example=wrong(BUILD_TRANSFER_MODEL_ANSWER, "    base_model.trainable = False\n", ""),
         ),
         Mistake(
             message="Flatten used: the contract pools with GlobalAveragePooling2D",
             variant=lambda c: _btm_summary(c, pool="flatten"),
-            example="""def build_transfer_model(base_model, num_classes, dropout_rate=0.2):
-    L = keras.layers
-    base_model.trainable = False
-    inputs = keras.Input(shape=base_model.input.shape[1:])
-    x = base_model(inputs, training=False)
-    if len(x.shape) == 4:
-        x = L.Flatten()(x)
-    x = L.Dropout(dropout_rate)(x)
-    outputs = L.Dense(num_classes, activation="softmax")(x)
-    return keras.Model(inputs, outputs)
-""",
+            example=wrong(BUILD_TRANSFER_MODEL_ANSWER, "L.GlobalAveragePooling2D()", "L.Flatten()"),
         ),
         Mistake(
             message="the head has no softmax",
             variant=lambda c: _btm_summary(c, act=None),
-            example="""def build_transfer_model(base_model, num_classes, dropout_rate=0.2):
-    L = keras.layers
-    base_model.trainable = False
-    inputs = keras.Input(shape=base_model.input.shape[1:])
-    x = base_model(inputs, training=False)
-    if len(x.shape) == 4:
-        x = L.GlobalAveragePooling2D()(x)
-    x = L.Dropout(dropout_rate)(x)
-    outputs = L.Dense(num_classes)(x)
-    return keras.Model(inputs, outputs)
-""",
+            example=wrong(BUILD_TRANSFER_MODEL_ANSWER, ', activation="softmax"', ""),
         ),
         Mistake(
             message="the base is not called with training=False",
             variant=lambda c: _btm_summary(c, training_false=False),
-            example="""def build_transfer_model(base_model, num_classes, dropout_rate=0.2):
-    L = keras.layers
-    base_model.trainable = False
-    inputs = keras.Input(shape=base_model.input.shape[1:])
-    x = base_model(inputs)
-    if len(x.shape) == 4:
-        x = L.GlobalAveragePooling2D()(x)
-    x = L.Dropout(dropout_rate)(x)
-    outputs = L.Dense(num_classes, activation="softmax")(x)
-    return keras.Model(inputs, outputs)
-""",
+            example=wrong(BUILD_TRANSFER_MODEL_ANSWER, "base_model(inputs, training=False)", "base_model(inputs)"),
         ),
         Mistake(
             message=DROPOUT_RATE_IGNORED,  # named by _btm_judge once the rest is right
-            example="""def build_transfer_model(base_model, num_classes, dropout_rate=0.2):
-    L = keras.layers
-    base_model.trainable = False
-    inputs = keras.Input(shape=base_model.input.shape[1:])
-    x = base_model(inputs, training=False)
-    if len(x.shape) == 4:
-        x = L.GlobalAveragePooling2D()(x)
-    x = L.Dropout(0.2)(x)
-    outputs = L.Dense(num_classes, activation="softmax")(x)
-    return keras.Model(inputs, outputs)
-""",
+            example=wrong(BUILD_TRANSFER_MODEL_ANSWER, "L.Dropout(dropout_rate)", "L.Dropout(0.2)"),
         ),
     ]
     uf_m = [
         Mistake(
             message="counted from the bottom: unfreeze the LAST num_layers layers (base_model.layers[-num_layers:])",
             variant=lambda c: _uf_expected(c, from_bottom=True),
-            example="""def unfreeze_top_layers(base_model, num_layers):
-    base_model.trainable = True
-    for i, layer in enumerate(base_model.layers):
-        is_bn = isinstance(layer, keras.layers.BatchNormalization)
-        layer.trainable = i < num_layers and not is_bn
-""",
+            example=wrong(UNFREEZE_TOP_LAYERS_ANSWER, "i >= len(base_model.layers) - num_layers", "i < num_layers"),
         ),
         Mistake(
             message="base_model.trainable not set to True: the outer flag freezes every layer",
             variant=lambda c: _uf_expected(c, set_base=False),
-            example="""def unfreeze_top_layers(base_model, num_layers):
-    for layer in base_model.layers[len(base_model.layers) - num_layers:]:
-        if not isinstance(layer, keras.layers.BatchNormalization):
-            layer.trainable = True
-""",
+            example=wrong(UNFREEZE_TOP_LAYERS_ANSWER, "    base_model.trainable = True\n", ""),
         ),
         Mistake(
             message=BATCH_NORM_TRAINABLE,  # named by _uf_judge
-            example="""def unfreeze_top_layers(base_model, num_layers):
-    base_model.trainable = True
-    for i, layer in enumerate(base_model.layers):
-        layer.trainable = i >= len(base_model.layers) - num_layers
-""",
+            example=wrong(UNFREEZE_TOP_LAYERS_ANSWER, " and not is_bn", "  # BatchNormalization too"),
         ),
     ]
     # The trained model is judged by its accuracy on held-out images: no output to match a mistake with.
@@ -426,6 +397,7 @@ def exercises() -> list[Exercise]:
             ],
             expected=_btm_summary,
             mistakes=btm_m,
+            answer=BUILD_TRANSFER_MODEL_ANSWER,
             call=_btm_call,
             judge=_btm_judge(btm_m),
         ),
@@ -444,6 +416,7 @@ def exercises() -> list[Exercise]:
             ],
             expected=_uf_expected,
             mistakes=uf_m,
+            answer=UNFREEZE_TOP_LAYERS_ANSWER,
             call=_uf_call,
             judge=_uf_judge(uf_m),
         ),
@@ -466,43 +439,22 @@ def exercises() -> list[Exercise]:
                 Mistake(
                     message="last mini-batch dropped: keep the final short batch",
                     variant=lambda c: _ef_expected(c, drop_last=True),
-                    example="""def extract_features(base_model, images, batch_size=32):
-    feats = []
-    for start in range(0, len(images) - batch_size + 1, batch_size):
-        out = np.asarray(base_model(images[start:start + batch_size], training=False))
-        if out.ndim == 4:
-            out = out.mean(axis=(1, 2))
-        feats.append(out)
-    return np.concatenate(feats, axis=0)
-""",
+                    example=wrong(
+                        EXTRACT_FEATURES_ANSWER, "len(images), batch_size", "len(images) - batch_size + 1, batch_size"
+                    ),
                 ),
                 Mistake(
                     message="features flattened: global-average-pool the 4-D output (mean over height and width)",
                     variant=lambda c: _ef_expected(c, kind="flat"),
-                    example="""def extract_features(base_model, images, batch_size=32):
-    feats = []
-    for start in range(0, len(images), batch_size):
-        out = np.asarray(base_model(images[start:start + batch_size], training=False))
-        if out.ndim == 4:
-            out = out.reshape(len(out), -1)
-        feats.append(out)
-    return np.concatenate(feats, axis=0)
-""",
+                    example=wrong(EXTRACT_FEATURES_ANSWER, "out.mean(axis=(1, 2))", "out.reshape(len(out), -1)"),
                 ),
                 Mistake(
                     message="max-pooled: the contract averages over height and width",
                     variant=lambda c: _ef_expected(c, kind="max"),
-                    example="""def extract_features(base_model, images, batch_size=32):
-    feats = []
-    for start in range(0, len(images), batch_size):
-        out = np.asarray(base_model(images[start:start + batch_size], training=False))
-        if out.ndim == 4:
-            out = out.max(axis=(1, 2))
-        feats.append(out)
-    return np.concatenate(feats, axis=0)
-""",
+                    example=wrong(EXTRACT_FEATURES_ANSWER, "out.mean(", "out.max("),
                 ),
             ],
+            answer=EXTRACT_FEATURES_ANSWER,
             call=_ef_call,
         ),
         Exercise(
