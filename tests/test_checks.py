@@ -3,6 +3,8 @@ rule. The registry's wrong answers are run in test_checks_variants.py."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -85,6 +87,30 @@ def test_signatures_are_the_reference_functions():
         params = inspect.signature(reference).parameters.values()
         assert [a.arg for a in args.args] == [p.name for p in params], name
         assert defaults == [p.default for p in params if p.default is not p.empty], name
+
+
+# Programs in these files are hostile submissions for the sandbox (infinite loops, patched checkers,
+# answers that never pass): they test the grader's defences, not a diagnosis, so they are not mistakes.
+HOSTILE_PROGRAMS = {"tests/test_grader.py"}
+
+
+def test_the_registry_is_the_only_list_of_wrong_answers():
+    """No test, benchmark or script keeps its own wrong answer to an exercise: they take the registry's."""
+    import ast
+
+    files = [p for folder in ("tests", "benchmarks", "scripts", "coursekit") for p in (REPO / folder).rglob("*.py")]
+    files = [p for p in files if "checks" not in p.relative_to(REPO).parts[:2]]
+    assert len(files) > 20, "the scan found too few files to prove anything"
+    defining = re.compile(r"^\s*def (" + "|".join(map(re.escape, EXERCISES)) + r")\(", re.M)
+    found = []
+    for path in files:
+        rel = str(path.relative_to(REPO))
+        for node in ast.walk(ast.parse(path.read_text(), rel)):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and defining.search(node.value):
+                found.append(f"{rel}:{node.lineno} {defining.search(node.value).group(1)}")
+    assert all(f.split(":")[0] in HOSTILE_PROGRAMS for f in found), (
+        "wrong answers written outside the registry (add them to the exercise's mistakes in "
+        f"coursekit/checks/<topic>.py instead): {[f for f in found if f.split(':')[0] not in HOSTILE_PROGRAMS]}")
 
 
 def test_contract_page_is_generated_from_the_registry():
