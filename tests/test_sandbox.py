@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
+import coursekit
 from coursekit.grader.sandbox import Limits, prepare_workdir, probe, run_child
-
-from conftest import REPO
 
 
 def test_child_runs_with_the_protections_probe_reports(tmp_path):
@@ -20,12 +20,15 @@ def test_child_runs_with_the_protections_probe_reports(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     prepare_workdir(str(work), p)
-    # tests/ is world-readable in the checkout: only the sandbox's hiding can make it vanish
-    hidden, control = REPO / "tests" / "conftest.py", REPO / "pyproject.toml"
+    # The package's own files are code the child must read, wherever the checkout lives (under /tmp they
+    # are bound back into the private /tmp): only `hide` can make one of its folders vanish.
+    package = Path(coursekit.__file__).resolve().parent
+    hidden_dir, control = package / "datafiles", package / "__init__.py"
+    hidden = next(hidden_dir.iterdir())
     code = f"import json, os; print(json.dumps([os.getuid(), os.path.exists({str(hidden)!r}), " \
            f"os.path.exists({str(control)!r}), os.getcwd()]))"
     res = run_child([sys.executable, "-I", "-c", code], str(work), {"PATH": "/usr/bin:/bin"}, Limits(), p,
-                    hide=[str(REPO / "tests")])
+                    hide=[str(hidden_dir)])
     assert res.returncode == 0, res.stderr
     uid, sees_hidden, sees_control, cwd = json.loads(res.stdout)
     assert uid == (p.uid if p.uid is not None else os.geteuid()) and uid != 0
