@@ -9,7 +9,9 @@ PYTEST = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 .venv/bin/python -m pytest -n 
 ## make course: install everything and open JupyterLab on the lecture notebooks
 course:
 	bash scripts/setup.sh
-	$(QUIET_TF) .venv/bin/jupyter lab notebooks/
+	@# JupyterLab refuses to start as root (Docker images, many lab machines) unless told it may
+	@if [ "$$(id -u)" = 0 ]; then echo "[course] running as root: starting JupyterLab with --allow-root"; fi
+	$(QUIET_TF) .venv/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
 
 ## make test: install what the tests need, lint, and run the whole test suite (what CI runs)
 test:

@@ -180,3 +180,54 @@ def test_clean_notebooks_carries_an_edit_of_the_py_into_the_ipynb(tmp_path):
     assert synced.cells[1].source == "2 + 2"
     assert [c.id for c in synced.cells] == ids         # cell ids survive the round trip
     assert clean_notebooks.main(["--check", str(path)]) == 0
+
+
+# -- JupyterLab keeps the pair in step -------------------------------------------------------------------
+
+@pytest.mark.slow  # starts a Jupyter server (~5 s)
+def test_saving_in_jupyterlab_updates_the_py_twin(tmp_path):
+    """What a lecturer's Ctrl+S does: JupyterLab PUTs the notebook to the server's contents API, and
+    jupytext's contents manager (installed with the course) writes both files of the pair."""
+    import json
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    shutil.copy(PAIRING_CONFIG, tmp_path / "jupytext.toml")
+    for suffix in (".ipynb", ".py"):
+        shutil.copy(REPO / "notebooks" / f"01_neuron{suffix}", tmp_path / f"01_neuron{suffix}")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root", f"--port={port}",
+         "--ip=127.0.0.1", "--IdentityProvider.token=t", f"--ServerApp.root_dir={tmp_path}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/api/contents/01_neuron.ipynb"
+    headers = {"Authorization": "token t", "Content-Type": "application/json"}
+
+    def call(method, body=None):
+        req = urllib.request.Request(url, method=method, headers=headers,
+                                     data=None if body is None else json.dumps(body).encode())
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.load(resp)
+
+    try:
+        for _ in range(120):
+            try:
+                model = call("GET")
+                break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("the Jupyter server did not answer within 30 s")
+        cells = model["content"]["cells"]
+        first_code = next(c for c in cells if c["cell_type"] == "code")
+        first_code["source"] = "# edited in JupyterLab\n" + first_code["source"]
+        call("PUT", {"type": "notebook", "format": "json", "content": model["content"]})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "# edited in JupyterLab" in (tmp_path / "01_neuron.py").read_text()
+    assert clean_notebooks.pair_differences(tmp_path / "01_neuron.ipynb") == []
