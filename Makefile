@@ -1,17 +1,13 @@
 # The commands of README.md.  Everything else is an implementation detail.
 .PHONY: course test test-fast decks release clean-notebooks
 
-# Quiet TensorFlow (coursekit.keras_setup.QUIET_TF_ENV), for processes that may import it directly.
-QUIET_TF = env $$(.venv/bin/python -m coursekit.keras_setup --env)
 # One BLAS thread per test worker: two workers on two cores, no oversubscription.
 PYTEST = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 .venv/bin/python -m pytest -n 2 --dist loadgroup
 
-## make course: install everything and open JupyterLab on the lecture notebooks
+## make course: install everything and open JupyterLab on the course (= coursekit course, see coursekit/course.py)
 course:
 	bash scripts/setup.sh
-	@# JupyterLab refuses to start as root (Docker images, many lab machines) unless told it may
-	@if [ "$$(id -u)" = 0 ]; then echo "[course] running as root: starting JupyterLab with --allow-root"; fi
-	$(QUIET_TF) .venv/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
+	.venv/bin/coursekit course
 
 ## make test: install what the tests need, lint, and run the whole test suite (what CI runs)
 test:

@@ -1,15 +1,19 @@
-"""Offline reveal.js slide decks of the lecture notebooks (``coursekit decks``).
+"""Export the lecture notebooks as slide decks that work offline.
 
-nbconvert's slides exporter loads reveal.js, require.js, jQuery, MathJax and the
-widget renderer from public CDNs, so a deck opened on a projector with no network is
-blank.  Here every one of those comes from a local ``assets/`` folder next to the
-decks, copied from the npm packages in ``package.json`` (installed by
-``scripts/setup.sh``; nothing is fetched at run time).
+Each notebook is run top to bottom, as a student would run it (--no-execute
+exports it as it is), and written as <name>.slides.html, a reveal.js deck.
+Everything a deck loads (reveal.js, require.js, jQuery, MathJax, the widget
+renderer) is copied into an assets/ folder beside the decks, from the npm
+packages scripts/setup.sh installs in node_modules/: nbconvert's own slides
+fetch them from the internet, and a projector with no network shows a blank
+page.  No browser is needed to build the decks.  In a deck, press s for the
+speaker notes; for handouts, open it with ?print-pdf after the file name and
+print it to PDF from the browser.
 
-Pipeline per notebook:  execute (nbclient, widget state stored)  ->  export with the
-``coursekit_reveal`` template  ->  write ``<name>.slides.html``.  The assets are
-copied once per output folder.  Speaker notes: press ``s`` in the deck.
-Handouts: open the deck with ``?print-pdf`` and print to PDF from the browser.
+examples:
+  coursekit decks                     # every lecture in ./notebooks, into ./decks
+  coursekit decks notebooks/03_backprop.ipynb -o /tmp/decks
+  coursekit decks --no-execute --assets ~/course/node_modules
 """
 
 from __future__ import annotations
@@ -87,9 +91,9 @@ def copy_assets(out_dir: Path, assets: Path | None = None) -> Path:
     missing = [src for src, _ in ASSET_FILES if not (src_root / src).exists()]
     if missing:
         raise AssetsMissing(
-            f"deck assets not found under {src_root} (missing: {', '.join(missing[:3])}...). "
-            "Run `bash scripts/setup.sh` (or `npm install` in the repository) once while online, "
-            "or point --assets (or COURSEKIT_NODE_MODULES) at an installed node_modules folder."
+            f"deck assets not found under {src_root} (missing: {', '.join(missing[:3])}...); "
+            "run `bash scripts/setup.sh` (or `npm install` in the repository) once while online, "
+            "or point --assets (or COURSEKIT_NODE_MODULES) at an installed node_modules folder"
         )
     assets = Path(out_dir) / "assets"
     for src, dst in ASSET_FILES:
@@ -125,17 +129,17 @@ def export_deck(notebook, out_dir: Path = DEFAULT_OUT, execute: bool = True, tim
     ``notebook`` is a path (executed first when ``execute``) or an already executed
     ``NotebookNode`` together with its path in ``notebook.metadata['path']``.
     """
-    import nbformat
-    from nbconvert import SlidesExporter
-
     t0 = time.perf_counter()
     path = Path(notebook)
     if not path.is_file():
         raise FileNotFoundError(f"notebook not found: {path}")
-    nb = execute_notebook(path, timeout) if execute else nbformat.read(path, as_version=4)
     out_dir = Path(out_dir)
+    copy_assets(out_dir, assets)  # first: missing assets are reported at once, not after minutes of running
+    import nbformat  # seconds to import (its JSON schema validator)
+    from nbconvert import SlidesExporter
+
+    nb = execute_notebook(path, timeout) if execute else nbformat.read(path, as_version=4)
     out_dir.mkdir(parents=True, exist_ok=True)
-    copy_assets(out_dir, assets)
 
     exporter = SlidesExporter(template_name="coursekit_reveal", extra_template_basedirs=[str(TEMPLATES)])
     for name, value in LOCAL_URLS.items():
@@ -179,7 +183,7 @@ def export_all(notebooks_dir: Path = DEFAULT_NOTEBOOKS, out_dir: Path = DEFAULT_
     """Export every lecture notebook; a failing notebook is reported and the others still export."""
     lectures = sorted(Path(notebooks_dir).glob(pattern))
     if not lectures:  # the default is ./notebooks: run from elsewhere than the course repository
-        raise FileNotFoundError(f"no lecture notebooks {pattern} in {Path(notebooks_dir).resolve()}: run "
+        raise FileNotFoundError(f"no lecture notebooks {pattern} in {Path(notebooks_dir).resolve()}; run "
                                 "`coursekit decks` in the course repository, or name the notebooks to export")
     decks, failures = [], []
     for path in lectures:
@@ -194,7 +198,8 @@ def export_all(notebooks_dir: Path = DEFAULT_NOTEBOOKS, out_dir: Path = DEFAULT_
         decks.append(deck)
         print(f"{deck.html}  {deck.bytes / 1e6:.1f} MB  ({deck.seconds:.0f} s)")
     if failures:
-        raise RuntimeError(f"{len(failures)} deck(s) failed: " + ", ".join(n for n, _ in failures))
+        raise RuntimeError(f"{len(failures)} deck(s) failed: " + ", ".join(n for n, _ in failures)
+                           + "; the FAILED lines above say why")
     return decks
 
 
@@ -212,6 +217,14 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from coursekit.errors import CoursekitError
+
+    for nb in args.notebooks:
+        if not nb.is_file():
+            raise CoursekitError(f"no notebook {nb}; name lecture notebooks such as notebooks/01_neuron.ipynb, "
+                                 "or none to export every lecture in ./notebooks")
+        if not os.access(nb, os.R_OK):
+            raise CoursekitError(f"cannot read {nb} (permission denied); make it readable: chmod u+r {nb}")
     try:
         if args.notebooks:
             for nb in args.notebooks:
@@ -219,8 +232,7 @@ def run(args) -> int:
                 print(f"{deck.html}  {deck.bytes / 1e6:.1f} MB  ({deck.seconds:.0f} s)")
         else:
             export_all(out_dir=args.out, execute=not args.no_execute, assets=args.assets)
-    except (AssetsMissing, FileNotFoundError, RuntimeError) as exc:
-        print(f"coursekit decks: {exc}")
-        return 1
+    except (AssetsMissing, FileNotFoundError, RuntimeError) as exc:  # no assets, no lectures, failed decks
+        raise CoursekitError(str(exc)) from exc
     print(f"Open {Path(args.out) / '01_neuron.slides.html'} in a browser; press 's' for speaker notes.")
     return 0

@@ -2,6 +2,7 @@
 # Idempotent set-up used by `make course` and `make test`.
 #   scripts/setup.sh          Python venv with the course (JupyterLab, TensorFlow, nbgrader, ...)
 #   scripts/setup.sh --test   ... plus test tools, Debian's Chromium (browser tests) and npm assets (offline decks)
+#   scripts/setup.sh --find-python   print the Python step 1 would use (PYTHON=/path/to/python to choose), and stop
 # Re-running is cheap: each step is skipped when its inputs have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,16 +12,33 @@ want_test=0
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-# 1. Python 3.11 virtual environment.
+# 1. Python virtual environment, made with PYTHON if set, else the newest supported CPython on PATH.
+# The supported versions are written once, as requires-python = ">=3.X,<3.Y" in pyproject.toml
+# (scripts/python_versions.py shows the wheels behind that range).
+read -r lo hi < <(sed -n 's/^requires-python = ">=3\.\([0-9]*\),<3\.\([0-9]*\)"$/\1 \2/p' pyproject.toml) || true
+[ -n "${hi:-}" ] || { echo 'scripts/setup.sh: pyproject.toml needs requires-python = ">=3.X,<3.Y"' >&2; exit 1; }
+wanted="CPython 3.$lo to 3.$((hi - 1))"
+candidates=()
+for ((minor = hi - 1; minor >= lo; minor--)); do candidates+=("python3.$minor"); done
+candidates+=(python3)
+
+desc=""
+in_range() {  # is $1 a supported CPython? Leaves what it is ("CPython 3.12.1") in $desc.
+  desc=$("$1" -c 'import platform as p; print(p.python_implementation(), p.python_version())' 2>/dev/null) || return 1
+  [[ $desc =~ ^CPython\ 3\.([0-9]+)\. ]] && (( BASH_REMATCH[1] >= lo && BASH_REMATCH[1] < hi ))
+}
+
 PY=${PYTHON:-}
-if [ -z "$PY" ]; then
-  for cand in python3.11 python3; do
-    if command -v "$cand" >/dev/null && "$cand" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-      PY=$cand; break
-    fi
+if [ -n "$PY" ]; then
+  in_range "$PY" || { echo "PYTHON=$PY is ${desc:-not a working Python}; coursekit needs $wanted" >&2; exit 1; }
+else
+  for cand in "${candidates[@]}"; do
+    if command -v "$cand" >/dev/null && in_range "$cand"; then PY=$cand; break; fi
   done
+  [ -n "$PY" ] || { echo "coursekit needs $wanted: none found on PATH (tried ${candidates[*]}). Install one," \
+                         "or choose it with PYTHON=/path/to/python3.$((hi - 1)) make course" >&2; exit 1; }
 fi
-[ -n "$PY" ] || { echo "coursekit needs Python 3.11 (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
+[ "${1:-}" = "--find-python" ] && { echo "$PY"; exit 0; }
 [ -x .venv/bin/python ] || { say "creating .venv with $PY"; "$PY" -m venv .venv; }
 
 extras=""

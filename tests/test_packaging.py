@@ -60,9 +60,84 @@ def test_environment_yml_versions_are_compatible_with_pyproject():
         assert any(Version(x.version) in probe for x in a if x.operator == ">="), f"{name}: {a} and {b} do not overlap"
 
 
-def test_environment_yml_asks_for_python_311():
+# -- which Pythons: requires-python is the one source; scripts/python_versions.py is the evidence behind it ------
+
+def _supported_pythons() -> list[str]:
+    """The minor versions requires-python admits, oldest first: ["3.11", "3.12", ...]."""
+    spec = SpecifierSet(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["requires-python"])
+    return [f"3.{minor}" for minor in range(30) if f"3.{minor}.0" in spec]
+
+
+def test_requires_python_environment_yml_and_classifiers_name_the_same_pythons():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     env = yaml.safe_load((REPO / "environment.yml").read_text())
-    assert "python=3.11" in env["dependencies"]
+    conda_python = [d for d in env["dependencies"] if isinstance(d, str) and re.match(r"python\b", d)]
+    assert len(conda_python) == 1, conda_python
+    assert SpecifierSet(conda_python[0].removeprefix("python")) == SpecifierSet(project["requires-python"])
+    classifiers = [c.rsplit(" :: ", 1)[1] for c in project["classifiers"]
+                   if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    assert classifiers == _supported_pythons()
+    assert len(_supported_pythons()) >= 1
+
+
+def _find_python(tmp_path, fakes: dict[str, str], *args: str, python: str | None = None):
+    """Run a copy of setup.sh with a PATH holding only fake interpreters (name -> what they claim to be).
+
+    A fake answers every call with its description ("CPython 3.9.18"), or fails like a dangling pyenv shim
+    when it claims ""; it logs its arguments to calls.log.  The copy lives in tmp_path: whatever the
+    script did wrong, it could not touch the checkout's .venv.
+    """
+    root = tmp_path / "checkout"
+    (root / "scripts").mkdir(parents=True)
+    shutil.copy(REPO / "scripts" / "setup.sh", root / "scripts")
+    shutil.copy(REPO / "pyproject.toml", root)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("dirname", "sed"):  # all setup.sh needs before it picks an interpreter
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    for name, claim in fakes.items():
+        answer = f"echo CPython {claim}" if claim else "exit 127"
+        (bin_dir / name).write_text(f'#!/bin/sh\necho "{name} $*" >> {tmp_path}/calls.log\n{answer}\n')
+        (bin_dir / name).chmod(0o755)
+    env = {"PATH": str(bin_dir), "LANG": "C"} | ({"PYTHON": python} if python else {})
+    return subprocess.run(["/bin/bash", root / "scripts" / "setup.sh", *args], env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("minor", range(8, 16))
+def test_setup_sh_takes_a_python3_exactly_when_requires_python_admits_it(tmp_path, minor):
+    res = _find_python(tmp_path, {"python3": f"3.{minor}.2"}, "--find-python")
+    if f"3.{minor}" in _supported_pythons():
+        assert (res.returncode, res.stdout) == (0, "python3\n"), res.stderr
+    else:
+        assert res.returncode == 1 and res.stdout == ""
+        first, last = _supported_pythons()[0], _supported_pythons()[-1]
+        assert f"needs CPython {first} to {last}" in res.stderr and "PYTHON=/path/to/python" in res.stderr
+
+
+def test_setup_sh_prefers_the_newest_supported_python(tmp_path):
+    supported = _supported_pythons()
+    fakes = {f"python3.{minor}": f"3.{minor}.1" for minor in range(8, 16)} | {"python3": f"{supported[0]}.5"}
+    assert _find_python(tmp_path / "a", fakes, "--find-python").stdout == f"python{supported[-1]}\n"
+    fakes[f"python{supported[-1]}"] = ""  # the newest is a pyenv shim of a version not installed: skipped
+    expected = f"python{supported[-2]}" if len(supported) > 1 else "python3"
+    assert _find_python(tmp_path / "b", fakes, "--find-python").stdout == f"{expected}\n"
+
+
+def test_setup_sh_refuses_an_unsupported_PYTHON_in_one_line_before_installing_anything(tmp_path):
+    res = _find_python(tmp_path, {"python3.9": "3.9.18"}, python=str(tmp_path / "bin" / "python3.9"))
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert res.stderr.count("\n") == 1 and "is CPython 3.9.18" in res.stderr, res.stderr
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert calls and all(c.startswith("python3.9 -c ") for c in calls), calls  # asked its version, no venv
+    assert not (tmp_path / "checkout" / ".venv").exists()
+
+
+def test_setup_sh_finds_this_interpreter_when_it_is_chosen_with_PYTHON():
+    # the real version query (not a fake): the interpreter running the tests is a supported one
+    res = subprocess.run(["bash", REPO / "scripts" / "setup.sh", "--find-python"], capture_output=True, text=True,
+                         env=os.environ | {"PYTHON": sys.executable}, timeout=60)
+    assert (res.returncode, res.stdout.strip()) == (0, sys.executable), res.stderr
 
 
 # Imported in this order in one fresh interpreter; after each group, none of its forbidden modules may

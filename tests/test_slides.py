@@ -172,20 +172,16 @@ def test_missing_assets_say_how_to_install_them(tmp_path, monkeypatch):
 
 
 def test_cli_reports_missing_assets_and_notebooks(tmp_path, monkeypatch, capsys):
-    import argparse
+    from coursekit.cli import main
 
-    parser = argparse.ArgumentParser()
-    slides.add_arguments(parser)
-    args = parser.parse_args([str(tmp_path / "missing.ipynb"), "-o", str(tmp_path / "out")])
-    assert slides.run(args) == 1
-    assert "notebook not found" in capsys.readouterr().out
+    assert main(["decks", str(tmp_path / "missing.ipynb"), "-o", str(tmp_path / "out")]) == 1
+    assert "no notebook" in capsys.readouterr().err
 
     monkeypatch.setenv("COURSEKIT_NODE_MODULES", str(tmp_path / "nowhere"))
     path = tmp_path / "00_tiny.ipynb"
     nbformat.write(tiny_notebook(), path)
-    args = parser.parse_args([str(path), "-o", str(tmp_path / "out"), "--no-execute"])
-    assert slides.run(args) == 1
-    assert "deck assets not found" in capsys.readouterr().out
+    assert main(["decks", str(path), "-o", str(tmp_path / "out"), "--no-execute"]) == 1
+    assert "deck assets not found" in capsys.readouterr().err
 
 
 def test_remote_image_in_a_lecture_is_refused(tmp_path):

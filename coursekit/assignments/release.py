@@ -1,14 +1,17 @@
-"""The nbgrader course settings and ``coursekit release`` (nbgrader generate_assignment).
+"""Generate the student version of the assignments (nbgrader generate_assignment).
 
-    coursekit release                                        # the course in ./grading (sources: its config)
-    coursekit release --course-dir /srv/course --source solutions/
-    coursekit release --assignment 01_neuron
+The source notebooks are the instructor versions, solutions and hidden tests
+included, one per assignment as NN_name/NN_name.ipynb; they are not part of the
+installed package.  They are found in this order: --source DIR; the
+source_directory of the course's nbgrader_config.py; <course-dir>/source.  The
+student notebooks go to <course-dir>/release/NN_name/.  A course directory
+without nbgrader_config.py gets one: three lines that call configure_course()
+of this module, the one place the course's nbgrader settings live.
 
-The SOURCE notebooks (instructor versions: solutions and hidden tests, ``NN_name/NN_name.ipynb``)
-are not part of the installed package.  They are found, in this order: ``--source DIR``; the
-``source_directory`` of the course's ``nbgrader_config.py``; ``<course-dir>/source``.  A course
-directory without a configuration gets one (:data:`CONFIG_FILE`): three lines that call
-:func:`configure_course`, the single place the course's nbgrader settings live.
+examples:
+  coursekit release                          # all six; the course in ./grading
+  coursekit release --assignment 01_neuron   # one of them
+  coursekit release --course-dir /srv/course --source solutions/
 """
 
 from __future__ import annotations
@@ -34,10 +37,15 @@ TF_LOG_LINES = (r"(^|\n)(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWE] |[IWE]0000 |
                 r".*(cuda|TensorRT|cuDNN|cuFFT|cuBLAS|CUDA|AVX2? FMA))")
 
 CONFIG_MARKER = "nbgrader configuration written by `coursekit release`"
+# The course root is this file's folder, not the folder nbgrader happens to run in: `coursekit course`
+# puts the course on Jupyter's config path, and the Formgrader then runs from the server's root.
 CONFIG_FILE = f'''"""{CONFIG_MARKER}: the coursekit course settings."""
+import os
+
 from coursekit.assignments.release import configure_course
 
-configure_course(get_config(), source_directory={{source!r}})  # noqa: F821 (get_config: nbgrader)
+configure_course(get_config(), source_directory={{source!r}},  # noqa: F821 (get_config: nbgrader)
+                 root=os.path.dirname(os.path.abspath(__file__)))
 '''
 
 
@@ -90,8 +98,8 @@ def find_source(course_dir: Path, source: Path | None = None) -> Path:
         return (Path(course_dir) / "source").resolve()
     raise FileNotFoundError(
         f"no source notebooks for the course in {course_dir}: it has no nbgrader_config.py and no source/ "
-        "folder. Pass --source DIR, the folder holding NN_name/NN_name.ipynb (solutions/ of the course "
-        "repository).")
+        "folder; pass --source DIR, the folder holding NN_name/NN_name.ipynb (solutions/ of the course "
+        "repository)")
 
 
 def prepare_course_dir(course_dir: Path, source: Path | None = None) -> Path:
@@ -131,7 +139,8 @@ def release(course_dir: Path = DEFAULT_COURSE_DIR, assignments=ASSIGNMENT_NAMES,
     missing = [a for a in assignments if not (source / a / f"{a}.ipynb").is_file()]
     if missing:
         raise FileNotFoundError(f"source notebooks missing in {source}: "
-                                + ", ".join(f"{a}/{a}.ipynb" for a in missing))
+                                + ", ".join(f"{a}/{a}.ipynb" for a in missing)
+                                + "; give --source the folder holding NN_name/NN_name.ipynb")
     course_dir = prepare_course_dir(course_dir, source)
     # One nbgrader process for all of them (its start-up costs seconds): assignment ids are globs.
     pattern = assignments[0] if len(assignments) == 1 else "[0-9][0-9]_*"
@@ -151,22 +160,33 @@ def release(course_dir: Path = DEFAULT_COURSE_DIR, assignments=ASSIGNMENT_NAMES,
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--course-dir", type=Path, default=DEFAULT_COURSE_DIR,
+    parser.add_argument("--course-dir", type=Path, default=DEFAULT_COURSE_DIR, metavar="DIR",
                         help="nbgrader course directory (default: ./grading)")
-    parser.add_argument("--source", type=Path, default=None,
+    parser.add_argument("--source", type=Path, default=None, metavar="DIR",
                         help="folder of the source notebooks NN_name/NN_name.ipynb (default: the course's "
                              "nbgrader_config.py, else <course-dir>/source)")
-    parser.add_argument("--assignment", action="append", choices=ASSIGNMENT_NAMES,
-                        help="release only this assignment (repeatable; default: all six)")
+    parser.add_argument("--assignment", action="append", metavar="NAME",
+                        help="release only this assignment, e.g. 01_neuron (repeatable; default: all six)")
 
 
 def run(args) -> int:
+    from coursekit.errors import CoursekitError, unknown
+
+    for name in args.assignment or ():
+        if name not in ASSIGNMENT_NAMES:
+            raise unknown("assignment", name, ASSIGNMENT_NAMES)
+    if args.source is None and not args.course_dir.is_dir():  # run outside the course repository, most likely
+        raise CoursekitError(f"no course directory {args.course_dir.resolve()}; run coursekit in the course "
+                             "repository, or pass --source DIR (the folder holding NN_name/NN_name.ipynb) to set "
+                             "one up")
+    if args.source is not None and not args.source.is_dir():
+        raise CoursekitError(f"no folder {args.source.resolve()}; give --source the folder holding "
+                             "NN_name/NN_name.ipynb (solutions/ of the course repository)")
     start = time.perf_counter()
     try:
         paths = release(args.course_dir, tuple(args.assignment or ASSIGNMENT_NAMES), args.source)
-    except (FileNotFoundError, ValueError, RuntimeError) as exc:
-        print(f"coursekit release: {exc}", file=sys.stderr)
-        return 1
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:  # no sources, another config's sources
+        raise CoursekitError(str(exc)) from exc
     for p in paths:
         print(f"released {p}")
     print(f"{len(paths)} assignment(s) in {time.perf_counter() - start:.1f} s")

@@ -11,7 +11,7 @@
     grade_outcomes(name, cases, outcomes)  trusted side: live Keras/TF values, compare, diagnose
     check(name, func, hidden, seed) all three in one process (self-check, nbgrader test cells)
     score_test_cell(name, func)     what an nbgrader test cell runs: prints the verdict, returns the points
-    self_check(exercise, namespace) the student's button: visible checks, printed
+    self_check(exercise, namespace) the student's button: visible checks, shown once (SelfCheckReport)
 
 The contract page docs/exercises.md is written from the registry: ``python -m coursekit.checks.contract``.
 
@@ -20,10 +20,14 @@ Importing this package does not import TensorFlow; computing expected values doe
 
 from __future__ import annotations
 
+import html
 import inspect
+import sys
 import zlib
 
 import numpy as np
+
+from coursekit.errors import CoursekitError, unknown
 
 from .core import Case, Exercise, Outcome, Result, grade_outcomes, run_cases
 from .storage import load_cases, load_outcomes, save_cases, save_outcomes
@@ -34,6 +38,7 @@ __all__ = [
     "Case",
     "Outcome",
     "Result",
+    "SelfCheckReport",
     "make_cases",
     "run_cases",
     "grade_outcomes",
@@ -64,6 +69,20 @@ for _ex in EXERCISES.values():
     ASSIGNMENTS.setdefault(_ex.assignment, []).append(_ex.name)
 
 
+class UnknownExercise(KeyError, CoursekitError):
+    """No exercise has this name (a KeyError whose message prints without quotes)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _known(name: str) -> str:
+    """``name`` if it is an exercise, else UnknownExercise with the nearest name."""
+    if name not in EXERCISES:
+        raise unknown("exercise", name, EXERCISES, UnknownExercise)
+    return name
+
+
 def make_cases(name: str, *, hidden: bool = False, seed: int | None = 0) -> list[Case]:
     """The visible cases of ``name``, plus (``hidden=True``) random cases the student has not seen.
 
@@ -81,8 +100,7 @@ def make_cases(name: str, *, hidden: bool = False, seed: int | None = 0) -> list
 
 def check(name: str, func, *, hidden: bool = False, seed: int | None = None) -> Result:
     """Run, grade and diagnose ``func`` as the answer to exercise ``name`` in this process."""
-    if name not in EXERCISES:
-        raise KeyError(f"unknown exercise {name!r}; known: {', '.join(EXERCISES)}")
+    _known(name)
     cases = make_cases(name, hidden=hidden, seed=seed)
     if not callable(func):
         return Result(
@@ -109,34 +127,138 @@ def score_test_cell(name: str, func, *, hidden: bool = False, seed: int | None =
     return result.points
 
 
-def self_check(exercise=None, namespace: dict | None = None) -> list[Result]:
-    """Run the visible checks for one exercise (a name or the function) or all of them, and print.
+class SelfCheckReport(list):
+    """What ``self_check`` returns: its Results (a list), and their report, shown once.
+
+    ``self_check`` shows the report itself, since a call in the middle of a cell or in a loop must be
+    seen too.  Jupyter's display of a cell's last value is then skipped for a report that cell already
+    showed: it used to come twice, the second time as one long ``[Result(...), ...]``.  In a later
+    cell, ``report`` shows it again.  ``__repr__`` is one line: the ``python`` prompt echoes it.
+    """
+
+    def __init__(self, results=(), missing=(), note: str = ""):
+        super().__init__(results)
+        self.missing = list(missing)  # exercise names asked for but not defined in the notebook
+        self.note = note
+        self._shown_in = None  # the IPython cell (execution count) that showed this report
+
+    @property
+    def results(self) -> list[Result]:
+        return list(self)
+
+    @property
+    def points(self) -> float:
+        return sum(r.points for r in self)
+
+    @property
+    def max_points(self) -> float:
+        return sum(r.max_points for r in self)
+
+    def _total(self) -> str:
+        if len(self) < 2:
+            return ""
+        got, top = self.points, self.max_points
+        return f"visible checks: {got:g}/{top:g} points. Hidden checks use other inputs when graded."
+
+    def __str__(self) -> str:
+        body = [r.report() for r in self]
+        body += [f"[----] {name}: not defined yet (run its cell first)" for name in self.missing]
+        footer = [line for line in (self._total(), self.note) if line]
+        return "\n\n".join(part for part in ("\n".join(body), "\n".join(footer)) if part)
+
+    def __repr__(self) -> str:
+        n = len(self)
+        return f"<self_check: {n} exercise{'s' * (n != 1)}, {self.points:g}/{self.max_points:g} visible points>"
+
+    def _repr_html_(self) -> str:
+        """A table: one row per exercise, the first failing check and the likely mistakes.
+
+        Every string is escaped: messages quote the student's function names, outputs and errors.
+        """
+        esc = html.escape
+        top = "text-align:left; vertical-align:top"  # Jupyter right-aligns table cells by default
+
+        def row(tag, *cells):
+            return "<tr>" + "".join(f'<{tag} style="{top}">{c}</{tag}>' for c in cells) + "</tr>"
+
+        rows = []
+        for r in self:
+            status = '<b style="color:#1a7f37">PASS</b>' if r.ok else '<b style="color:#cf222e">FAIL</b>'
+            notes = [esc(m) for m in r.messages[:1]]
+            notes += [f"<b>likely mistake:</b> {esc(d)}" for d in r.diagnoses]
+            if len(r.messages) > 1:
+                more, n = "<br>".join(esc(m) for m in r.messages[1:]), len(r.messages) - 1
+                summary = f"{n} more failing check{'s' * (n > 1)}"
+                notes.append(f"<details><summary>{summary}</summary>{more}</details>")
+            what = f'<div style="white-space:pre-wrap">{"<br>".join(notes)}</div>'
+            rows.append(
+                row(
+                    "td",
+                    status,
+                    f"<code>{esc(r.name)}</code>",
+                    f"{r.passed:g}/{r.total}",
+                    f"{r.points:g}/{r.max_points:g}",
+                    what,
+                )
+            )
+        for name in self.missing:
+            rows.append(
+                row("td", "&ndash;", f"<code>{esc(name)}</code>", "", "", "not defined yet (run its cell first)")
+            )
+        out = []
+        if rows:
+            head = row("th", "", "exercise", "checks passed", "points", "what is wrong")
+            out.append(f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>")
+        out += [f"<p>{esc(line)}</p>" for line in (self._total(), self.note) if line]
+        return "\n".join(out)
+
+    def show(self) -> None:
+        """Show the report once: HTML (and its plain text) under IPython/Jupyter, printed elsewhere."""
+        shell = _ipython_shell()
+        if shell is None:
+            print(self)
+            return
+        from IPython.display import display
+
+        display({"text/plain": str(self), "text/html": self._repr_html_()}, raw=True)
+        self._shown_in = shell.execution_count
+
+    def _ipython_display_(self) -> None:
+        shell = _ipython_shell()
+        if shell is None or self._shown_in != shell.execution_count:
+            self.show()
+
+
+def _ipython_shell():
+    """The running IPython shell (a Jupyter kernel, the ipython terminal), or None."""
+    if "IPython" not in sys.modules:  # never import IPython into a plain script
+        return None
+    from IPython import get_ipython
+
+    return get_ipython()
+
+
+def self_check(exercise=None, namespace: dict | None = None) -> SelfCheckReport:
+    """Run the visible checks for one exercise (a name or the function) or all of them; show the report once.
 
     With no ``namespace``, the functions are looked up in the caller's globals
-    (the notebook).  Works offline; nothing is sent anywhere.
+    (the notebook).  Works offline; nothing is sent anywhere.  The returned
+    report is the list of Results (``report.points``, ``report[0].diagnoses``).
     """
     if namespace is None:
         namespace = inspect.currentframe().f_back.f_globals
     if exercise is None:
         names = [n for n in EXERCISES if callable(namespace.get(n))]
-        if not names:
-            print("self_check: none of the exercise functions is defined here yet.")
-            return []
     else:
-        names = [exercise if isinstance(exercise, str) else getattr(exercise, "__name__", "")]
-        if names[0] not in EXERCISES:
-            raise KeyError(f"unknown exercise {names[0]!r}; known: {', '.join(EXERCISES)}")
-    results = []
+        names = [_known(exercise if isinstance(exercise, str) else getattr(exercise, "__name__", repr(exercise)))]
+    results, missing = [], []
     for name in names:
         func = exercise if callable(exercise) else namespace.get(name)
         if func is None:
-            print(f"[----] {name}: not defined yet (run its cell first)")
-            continue
-        result = check(name, func, hidden=False)
-        print(result.report())
-        results.append(result)
-    if len(results) > 1:
-        got = sum(r.points for r in results)
-        top = sum(r.max_points for r in results)
-        print(f"\nvisible checks: {got:g}/{top:g} points. Hidden checks use other inputs when graded.")
-    return results
+            missing.append(name)
+        else:
+            results.append(check(name, func, hidden=False))
+    note = "" if names else "self_check: none of the exercise functions is defined here yet (run their cells first)."
+    report = SelfCheckReport(results, missing, note)
+    report.show()
+    return report

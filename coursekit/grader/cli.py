@@ -1,18 +1,27 @@
-"""``coursekit grade``: one command from an LMS export to grades, feedback and a report.
+"""Grade one assignment, from the LMS export to grades, feedback and a report.
 
-    coursekit grade 01_neuron moodle_export.zip                 # course: ./grading
-    coursekit grade 04_convolution submissions/ canvas.zip --course-dir /srv/course --workers 2
+Give the assignment's name and the submissions: zip files exported from Moodle
+or Canvas, or folders holding <student>/<notebook>.ipynb.  Every notebook runs
+in a sandbox against the course's hidden tests; a broken submission costs only
+that submission, and is listed as a problem at the end.  The grades go into the
+nbgrader gradebook of the course (so Formgrader shows them), the graded
+notebooks into autograded/ and the students' feedback into feedback/ of the
+course; grades.csv and report.html into --out (default:
+<course>/reports/<assignment>/).  Rerunning the same command resumes: what is
+already graded is not graded again.
 
-Outputs: the nbgrader gradebook (``--db``, default the course's), ``autograded/`` and ``feedback/``
-in the course directory, and ``grades.csv`` + ``report.html`` in ``--out``
-(default ``<course>/reports/<assignment>/``).  Rerunning the same command resumes.
+examples:
+  coursekit grade 01_neuron moodle_export.zip      # the course in ./grading
+  coursekit grade 04_convolution late/ canvas.zip --course-dir /srv/course
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
+
+from coursekit.assignments import ASSIGNMENT_NAMES
+from coursekit.errors import CoursekitError, unknown
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("assignment", help="assignment name, e.g. 01_neuron")
     parser.add_argument("submissions", nargs="+", help="folders and/or LMS zip exports (Moodle, Canvas)")
     # Same option and default as `coursekit release`, so the two commands meet in one course.
-    parser.add_argument("--course-dir", "--course", dest="course", default=str(DEFAULT_COURSE_DIR),
+    parser.add_argument("--course-dir", "--course", dest="course", metavar="DIR", default=str(DEFAULT_COURSE_DIR),
                         help="nbgrader course directory, set up by `coursekit release` (default: ./grading)")
     parser.add_argument("--db", default=None, help="gradebook database URL (default: the course's, "
                         "sqlite:///<course>/gradebook.db); any URL nbgrader accepts")
@@ -41,14 +50,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def check_submissions(paths: list[str]) -> None:
+    """Raise CoursekitError unless every path is a readable folder or zip file."""
+    import zipfile
+
+    expected = "the zip the LMS exported, or a folder of <student>/<notebook>.ipynb"
+    for path in paths:
+        if not os.path.exists(path):
+            raise CoursekitError(f"no such file or folder: {path}; give {expected}")
+        if not os.access(path, os.R_OK | (os.X_OK if os.path.isdir(path) else 0)):
+            raise CoursekitError(f"cannot read {path} (permission denied); make it readable: chmod -R u+rX {path}")
+        if os.path.isdir(path):
+            continue
+        if path.endswith(".ipynb"):
+            raise CoursekitError(f"{path} is one notebook, not a folder or zip of submissions; put it in a folder "
+                                 f"as <student>/{os.path.basename(path)} and give the folder")
+        if not zipfile.is_zipfile(path):
+            raise CoursekitError(f"{path} is not a zip file; give {expected} (download the zip again if it was "
+                                 "cut short)")
+
+
+def check_course(course: str) -> None:
+    """Raise CoursekitError unless ``course`` is an nbgrader course directory."""
+    setup = (f"set one up with `coursekit release --course-dir {course} --source DIR` (DIR: the source notebooks, "
+             "solutions/ of the course repository)")
+    if not os.path.isdir(course):
+        raise CoursekitError(f"no course directory {os.path.abspath(course)}; run coursekit in the course "
+                             f"repository, give --course-dir the course's folder, or {setup}")
+    if not os.path.isfile(os.path.join(course, "nbgrader_config.py")):
+        raise CoursekitError(f"{os.path.abspath(course)} has no nbgrader_config.py, so it is not an nbgrader "
+                             f"course; {setup}, or give --course-dir the folder that has it")
+
+
 def run(args: argparse.Namespace) -> int:
+    # Everything a typo can get wrong is checked first: nothing is written and nothing heavy is imported.
+    if args.assignment not in ASSIGNMENT_NAMES:
+        raise unknown("assignment", args.assignment, ASSIGNMENT_NAMES)
+    check_submissions(args.submissions)
+    check_course(args.course)
+
     from .pipeline import grade_assignment
     from .sandbox import Limits, probe
 
-    if not os.path.isdir(args.course):
-        print(f"coursekit grade: no course directory {os.path.abspath(args.course)}: set one up with "
-              f"`coursekit release --course-dir {args.course} --source DIR`", file=sys.stderr)
-        return 1
     limits = Limits(memory_bytes=int(args.memory * 2**30), cell_timeout=args.cell_timeout,
                     exercise_timeout=args.exercise_timeout, submission_timeout=args.submission_timeout)
     for line in probe().describe():
@@ -57,9 +100,8 @@ def run(args: argparse.Namespace) -> int:
         result = grade_assignment(args.course, args.assignment, args.submissions, db_url=args.db,
                                   workers=args.workers, out_dir=args.out, limits=limits,
                                   progress=not args.no_progress)
-    except (FileNotFoundError, RuntimeError) as exc:  # no such assignment/course: say what to run first
-        print(f"coursekit grade: {exc}", file=sys.stderr)
-        return 1
+    except (FileNotFoundError, RuntimeError) as exc:  # the assignment is not released: say what to run first
+        raise CoursekitError(str(exc)) from exc
     print(f"graded {result.graded} submission(s), {result.skipped} already graded, "
           f"in {result.seconds:.1f} s")
     for line in result.problems:

@@ -1,10 +1,10 @@
 """Fixtures of the browser tests: Debian's Chromium through Playwright, one JupyterLab server per session.
 
-The server runs on 127.0.0.1 with a random free port and a random token, from a temporary copy of the
-lecture notebooks (``<root>/notebooks``) and an nbgrader course (``<root>/course``, the server's working
-directory, so the formgrader extension finds its nbgrader_config.py). Lab settings that would reach the
-network or pop up dialogs are switched off in a private settings folder; widget state is saved with the
-notebook, so the decks can be exported from the notebooks run in the browser.
+The server is the one `make course` starts (``coursekit course``), on 127.0.0.1 with a random free port and
+a random token, serving a temporary copy of the lecture notebooks (``<root>/notebooks``) and an nbgrader
+course (``<root>/course``, whose nbgrader_config.py ``coursekit course`` puts on Jupyter's config path).
+Lab settings that would reach the network or pop up dialogs are switched off in a private settings folder;
+widget state is saved with the notebook, so the decks can be exported from the notebooks run in the browser.
 
 Every browser test is in the xdist group "browser": one worker owns the server and the browser.
 Screenshots go to ``artifacts/browser/``.
@@ -117,13 +117,15 @@ def lab(lab_root, course_dir, artifacts):
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     port, token = free_port(), secrets.token_hex(16)
     log = artifacts / "jupyterlab.log"
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-           f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}",
-           f"--ServerApp.root_dir={lab_root}", "--LabApp.news_url=None",
+    # The server a user gets from `make course` (coursekit course: --allow-root as root, the course's
+    # nbgrader config found), plus what a test needs after `--`.
+    cmd = [sys.executable, "-m", "coursekit", "course", "--root", str(lab_root), "--course-dir", str(course_dir),
+           "--no-browser", f"--port={port}", "--", "--ip=127.0.0.1", "--port-retries=0",
+           f"--IdentityProvider.token={token}", "--LabApp.news_url=None",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
            "--LabApp.expose_app_in_browser=True"]
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=course_dir, env=env, stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(cmd, cwd=lab_root, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     server = LabServer(lab_root, f"http://127.0.0.1:{port}", token, proc, log)
     deadline = time.monotonic() + 180
