@@ -44,7 +44,9 @@ fi
 extras=""
 [ $want_test = 1 ] && extras="[test]"
 stamp=".venv/.coursekit-installed$extras"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+up_to_date() { [ -f "$1" ] && [ ! pyproject.toml -nt "$1" ]; }
+# The test install is the course plus test tools: after `make test`, `make course` has nothing to install.
+if ! up_to_date "$stamp" && ! { [ -z "$extras" ] && up_to_date ".venv/.coursekit-installed[test]"; }; then
   say "installing coursekit$extras and its dependencies (about 1.5 minutes the first time)"
   # (pip's notes about unreachable extra index locations of this machine are noise: filtered out)
   if ! .venv/bin/pip install --quiet --disable-pip-version-check -e ".$extras" >.venv/pip-install.log 2>&1; then

@@ -241,6 +241,26 @@ def test_course_refuses_a_course_directory_outside_what_it_serves(tmp_path):
     assert "outside" in line and "Formgrader" in line
 
 
+@pytest.mark.parametrize("root", [True, False])
+def test_course_adds_allow_root_only_as_root(root, monkeypatch, tmp_path):
+    from coursekit import course
+
+    monkeypatch.setattr(course, "running_as_root", lambda: root)
+    cmd = course.lab_command(tmp_path, port=8890, open_browser=False, extra=["--ServerApp.ip=0.0.0.0"])
+    assert ("--allow-root" in cmd) is root
+    assert cmd[:3] == [sys.executable, "-m", "jupyterlab"] and f"--ServerApp.root_dir={tmp_path}" in cmd
+    assert cmd[-3:] == ["--port=8890", "--no-browser", "--ServerApp.ip=0.0.0.0"]
+
+
+def test_course_environment_finds_the_course_and_the_venv(tmp_path):
+    from coursekit import course
+
+    env = course.lab_environment(tmp_path, base={"PATH": "/usr/bin", "JUPYTER_CONFIG_PATH": "/etc/other"})
+    assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep) == [str(tmp_path), "/etc/other"]
+    assert env["PATH"].split(os.pathsep)[0] == os.path.dirname(sys.executable)
+    assert env["TF_CPP_MIN_LOG_LEVEL"] == "3"
+
+
 # -- errors nobody foresaw, Ctrl-C --------------------------------------------------------------------
 
 @pytest.fixture

@@ -129,6 +129,10 @@ def course_files(repo: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory, repo) -> Path:
+    stamp = repo / ".venv" / ".coursekit-installed[test]"  # written by scripts/setup.sh --test
+    if not stamp.is_file() or stamp.stat().st_mtime < (repo / "pyproject.toml").stat().st_mtime:
+        pytest.fail("the venv is older than pyproject.toml, so the README's set-up would reinstall into it from "
+                    "the scratch copy; run `bash scripts/setup.sh --test` first (`make test` does)", pytrace=False)
     root = tmp_path_factory.mktemp("readme") / "coursekit"
     for name in course_files(repo):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -164,9 +168,19 @@ def run_command(command: Command, scratch: Path, env: dict, timeout: float = 900
     env = {**env, **NARROW.get(line, {})}
     proc = subprocess.run(["bash", "-c", line], cwd=scratch, env=env, capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL)
+    assert_shared_venv_untouched(proc.stdout + proc.stderr)
     assert proc.returncode == 0, (f"README command `{command.line}` ({command.section}) exited with "
                                   f"{proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc.stdout + proc.stderr
+
+
+def assert_shared_venv_untouched(output: str) -> None:
+    """The scratch copy shares the repository's venv: a command must not reinstall into it (an editable
+    install from the scratch copy would send every later import of coursekit there)."""
+    assert "installing coursekit" not in output, f"the set-up reinstalled into the shared venv:\n{output[-2000:]}"
+    origin = subprocess.run([sys.executable, "-c", "import coursekit; print(coursekit.__file__)"], cwd="/",
+                            capture_output=True, text=True).stdout.strip()
+    assert Path(origin).resolve().is_relative_to(REPO), f"the venv now imports coursekit from {origin}"
 
 
 # -- servers --------------------------------------------------------------------------------------------
@@ -327,6 +341,7 @@ def test_readme_section_commands_work_as_written(section, scratch, tmp_path):
                 server.stop()
                 undo_release(scratch)
             log = server.log.read_text()
+            assert_shared_venv_untouched(log)
             assert "No nbgrader_config.py" not in log and "Traceback" not in log, log[-3000:]
             if os.geteuid() == 0:
                 assert log.count("--allow-root") == 1, "as root, one line says --allow-root is added"
