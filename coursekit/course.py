@@ -50,13 +50,11 @@ def lab_environment(course_dir: Path, base: dict | None = None) -> dict:
     """``base`` (default: this process's environment) with the course's nbgrader config on Jupyter's
     configuration path, this interpreter's scripts first on PATH, and TensorFlow's log lines off
     (inherited by every kernel)."""
+    from coursekit.assignments.release import nbgrader_env
     from coursekit.keras_setup import QUIET_TF_ENV
 
-    env = dict(os.environ if base is None else base)
+    env = nbgrader_env(base)  # the Formgrader runs alembic; a terminal finds nbgrader and coursekit
     env.update(QUIET_TF_ENV)
-    # The Formgrader runs `alembic` (gradebook migrations) from PATH, and a terminal in JupyterLab should
-    # find `nbgrader` and `coursekit`: a reader's shell need not have the venv activated.
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     others = env.get("JUPYTER_CONFIG_PATH")
     env["JUPYTER_CONFIG_PATH"] = str(course_dir) + (os.pathsep + others if others else "")
     return env

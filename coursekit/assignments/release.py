@@ -122,12 +122,20 @@ def prepare_course_dir(course_dir: Path, source: Path | None = None) -> Path:
     return course_dir
 
 
+def nbgrader_env(base: dict | None = None) -> dict:
+    """``base`` (default: this process's environment) with this interpreter's scripts first on PATH.
+
+    nbgrader (the command and the Formgrader) runs `alembic`, for gradebook migrations, from PATH, and
+    a reader's shell need not have the venv activated.
+    """
+    env = dict(os.environ if base is None else base)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    return env
+
+
 def nbgrader(args: list[str], course_dir: Path, **kwargs) -> subprocess.CompletedProcess:
     """Run an nbgrader subcommand in ``course_dir`` with this interpreter."""
-    env = dict(os.environ)
-    # nbgrader runs `alembic` (gradebook migrations) from PATH: put this interpreter's bin first.
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=nbgrader_env(),
                           capture_output=True, text=True, **kwargs)
 
 

@@ -102,19 +102,17 @@ def course_dir(lab_root, repo) -> Path:
 
 @pytest.fixture(scope="session")
 def lab(lab_root, course_dir, artifacts):
-    from coursekit.keras_setup import QUIET_TF_ENV
-
     private = lab_root.parent / (lab_root.name + "-jupyter")
     settings = private / "settings"
     for name, values in LAB_SETTINGS.items():
         f = settings / f"{name}.jupyterlab-settings"
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text(json.dumps(values))
-    env = {**os.environ, **QUIET_TF_ENV,
+    # (coursekit course adds the quiet TensorFlow environment and the venv first on PATH itself)
+    env = {**os.environ,
            "JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(private / "workspaces"),
            "JUPYTER_RUNTIME_DIR": str(private / "runtime"), "JUPYTER_CONFIG_DIR": str(private / "config"),
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     port, token = free_port(), secrets.token_hex(16)
     log = artifacts / "jupyterlab.log"
     # The server a user gets from `make course` (coursekit course: --allow-root as root, the course's
