@@ -37,13 +37,14 @@ def frame_indices(num_points: int, max_frames: int) -> np.ndarray:
 def descent_animation(surface: tuple[np.ndarray, np.ndarray, np.ndarray], paths: Sequence[np.ndarray],
                       labels: Sequence[str] | None = None, values: Sequence[np.ndarray] | None = None,
                       max_frames: int = 50, interval: int = 120, title: str = "Gradient descent",
-                      figsize: tuple[float, float] = style.FIGSIZE_WIDE, dpi: int = 72):
+                      figsize: tuple[float, float] = style.FIGSIZE_WIDE, dpi: int = 100):
     """A FuncAnimation of several descent paths on a contour plot (left) and f along each path (right).
 
     surface: (X, Y, Z) grids of equal shape (from ``np.meshgrid`` and f evaluated on it).
     paths: list of (T_i, 2) trajectories (the rows of ``gradient_descent``). values: optional list
     of (T_i,) f-values along each path (right panel; omitted -> contour only).
     Frame k shows every path up to its point ``frame_indices(max T_i, max_frames)[k]``.
+    Frames are drawn at ``dpi`` 100 with the course's 13 pt font: 12 pt or more on a slide.
     """
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation
@@ -86,7 +87,7 @@ def descent_animation(surface: tuple[np.ndarray, np.ndarray, np.ndarray], paths:
             (head,) = ax.plot([], [], marker="o", color=c, markeredgecolor="black", markersize=10)
             lines.append(line)
             heads.append(head)
-        ax.legend(loc="upper left", fontsize=10, framealpha=0.9)
+        ax.legend(loc="upper left", framealpha=0.9)
         vlines = []
         if ax_v is not None:
             T = max(len(p) for p in paths)

@@ -3,7 +3,12 @@
 Every activation sits beside its derivative in :mod:`coursekit.neuron` (one
 table, ``ACTIVATIONS``), and so do ``dense_forward`` and ``dense_backward``
 (re-exported here).  This module chains them: ``*_backward(dout, z) = dout * f'(z)``,
-the losses' gradients, the MLP, regularisation and the lecture's MATLAB programs.
+the losses' gradients, the MLP, regularisation and the lecture's MATLAB programs, and the
+computations behind lecture 3's demonstrations: the cost of a backward pass (:func:`matmul_flops`,
+:func:`time_forward_backward`), activation x initialisation (:func:`gradient_norm_grid`,
+:func:`activation_variances`), expressiveness (:func:`staircase_network`, :func:`sawtooth`,
+:func:`count_linear_pieces`), data splits (:func:`split_indices`, :func:`digits_splits`) and the
+L1 proximal step (:func:`soft_threshold`).
 
 Notation (Nielsen's BP1-BP4, as in the Bologna lesson notes).  Layer ``l`` computes
 ``z^l = a^{l-1} W^l + b^l`` and ``a^l = f(z^l)``; ``delta^l = dE/dz^l``.  With
@@ -41,12 +46,15 @@ __all__ = [
     "dense_forward", "dense_backward", "softmax_cross_entropy", "softmax_cross_entropy_backward", "mse_backward",
     "init_mlp", "mlp_forward", "mlp_backward", "layer_gradient_norms",
     "l1_l2_penalty", "l1_l2_penalty_backward", "dropout_forward", "dropout_backward",
-    "train_mlp", "gradient_check",
+    "soft_threshold", "train_mlp", "gradient_check",
     "sigmoid_neuron_cost", "sigmoid_neuron_gradients",
     "SGD_INPUT", "SGD_CORRECT_OUTPUT", "sgd_method", "training_sgd_method",
     "deep_learning", "deep_learning_predict", "training_network",
     # lecture demonstrations
     "neuron_graph_values", "vanishing_data", "REGULARIZATION_SETTINGS", "moons", "regularization_runs",
+    "matmul_flops", "time_forward_backward", "gradient_norm_grid", "activation_variances",
+    "staircase_network", "tent", "sawtooth", "count_linear_pieces", "split_sizes", "split_indices",
+    "digits_splits", "weight_stats",
 ]
 
 
@@ -338,6 +346,18 @@ def l1_l2_penalty_backward(params, l1: float = 0.0, l2: float = 0.0) -> Params:
     return [(l1 * np.sign(k) + 2 * l2 * k, np.zeros_like(b)) for k, b in params]
 
 
+def soft_threshold(w, threshold: float) -> np.ndarray:
+    """``sign(w) * max(|w| - threshold, 0)``: the proximal step of ``threshold * |w|`` (any shape).
+
+    Every entry moves ``threshold`` towards 0 and stops AT 0 instead of crossing it: entries with
+    ``|w| <= threshold`` become exactly 0.  (The subgradient step ``w - threshold * sign(w)``
+    crosses 0 and jitters around it.)
+    """
+    w = as_float_array(w, "w")
+    threshold = check_scalar(threshold, "threshold", min_val=0)
+    return np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
+
+
 def dropout_forward(x, rate: float, rng=None) -> tuple[np.ndarray, np.ndarray]:
     """Inverted dropout (training mode), as ``keras.layers.Dropout(rate)(x, training=True)``.
 
@@ -373,7 +393,7 @@ def _accuracy(logits: np.ndarray, y_onehot: np.ndarray) -> float:
 
 def train_mlp(x, y_onehot, params, learning_rate, epochs, batch_size=None, hidden_activation="relu",
               l1=0.0, l2=0.0, dropout=0.0, x_val=None, y_val=None, patience=None,
-              seed=None) -> tuple[Params, dict]:
+              seed=None, l1_step: str = "subgradient") -> tuple[Params, dict]:
     """Train an MLP with softmax cross-entropy by gradient descent; returns ``(params, history)``.
 
     ``x`` (N, D), ``y_onehot`` (N, K); ``params`` from :func:`init_mlp` (not modified: a trained
@@ -382,6 +402,12 @@ def train_mlp(x, y_onehot, params, learning_rate, epochs, batch_size=None, hidde
 
         W <- W - learning_rate * (dE/dW + l1 * sign(W) + 2 * l2 * W)
 
+    ``l1_step``: how the L1 term is applied.  ``"subgradient"`` (above; what Keras's
+    ``kernel_regularizer=L1`` does too, since d|w|/dw = sign(w)) pushes every weight by the same
+    ``learning_rate * l1`` towards 0 and so overshoots: weights jitter around 0 and are almost
+    never exactly 0.  ``"proximal"`` takes the gradient step on the rest of the loss, then
+    soft-thresholds (:func:`soft_threshold`, the proximal step of ISTA / Lasso solvers): a weight
+    closer to 0 than ``learning_rate * l1`` becomes exactly 0.
     ``dropout``: inverted dropout on every hidden layer's output, training steps only.
     ``x_val``/``y_val``: a validation set.  ``patience``: early stopping -- stop when the
     validation loss has not improved for ``patience`` epochs and return the best epoch's
@@ -402,6 +428,8 @@ def train_mlp(x, y_onehot, params, learning_rate, epochs, batch_size=None, hidde
     patience = check_scalar(patience, "patience", int, min_val=1, allow_none=True)
     l1, l2 = check_scalar(l1, "l1", min_val=0), check_scalar(l2, "l2", min_val=0)
     dropout = check_scalar(dropout, "dropout", min_val=0, max_val=1, include_boundaries="left")
+    check_option(l1_step, "l1_step", ("subgradient", "proximal"))
+    proximal = l1_step == "proximal" and l1 > 0
     if (x_val is None) != (y_val is None):
         raise ValueError("x_val and y_val must be given together (or both left None)")
     if x_val is not None:
@@ -425,10 +453,12 @@ def train_mlp(x, y_onehot, params, learning_rate, epochs, batch_size=None, hidde
             grads = _backward_cache(softmax_cross_entropy_backward(logits, yb), params, cache,
                                     hidden_activation)
             if l1 or l2:
-                penalty = l1_l2_penalty_backward(params, l1, l2)
+                penalty = l1_l2_penalty_backward(params, 0.0 if proximal else l1, l2)
                 grads = [(dk + pk, db) for (dk, db), (pk, _) in zip(grads, penalty)]
             params = [(k - learning_rate * dk, b - learning_rate * db)
                       for (k, b), (dk, db) in zip(params, grads)]
+            if proximal:
+                params = [(soft_threshold(k, learning_rate * l1), b) for k, b in params]
 
         logits, _ = _forward_cache(x, params, hidden_activation)
         history["loss"].append(softmax_cross_entropy(logits, y.astype(logits.dtype)))
@@ -725,3 +755,181 @@ def regularization_runs(data=None, hidden=(64, 64), epochs: int = 500, learning_
     params = init_mlp([x_tr.shape[1], *hidden, y_tr.shape[1]], seed=seed)
     return {name: train_mlp(x_tr, y_tr, params, learning_rate, epochs, x_val=x_va, y_val=y_va, seed=seed, **kw)
             for name, kw in settings.items()}
+
+
+# --------------------------------------------------------------------------------------
+# The cost of a backward pass
+# --------------------------------------------------------------------------------------
+
+def matmul_flops(layer_sizes: Sequence[int], batch: int) -> tuple[int, int]:
+    """Floating-point operations of the matrix products of one forward and one backward pass.
+
+    A product ``(batch, n_in) @ (n_in, n_out)`` costs ``2 * batch * n_in * n_out`` (a multiply and
+    an add per term).  Forward: one product per layer (``a @ W``).  Backward: two per layer,
+    ``a.T @ delta`` (BP4) and ``delta @ W.T`` (BP2), except that layer 1 needs no gradient for
+    the input.  Returns ``(forward, backward)``; elementwise work (activations, f') is left out.
+    """
+    sizes = [check_scalar(s, f"layer_sizes[{i}]", int, min_val=1) for i, s in enumerate(layer_sizes)]
+    batch = check_scalar(batch, "batch", int, min_val=1)
+    per_layer = [2 * batch * n_in * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    return sum(per_layer), 2 * sum(per_layer) - per_layer[0]
+
+
+def time_forward_backward(layer_sizes: Sequence[int] = (784, 512, 256, 10), batch: int = 256,
+                          repeats: int = 5, hidden_activation: str = "relu", seed: int = 0) -> dict:
+    """Wall time of the forward pass and of the backward pass of an MLP (NumPy, float32).
+
+    Times :func:`mlp_forward`'s forward pass (caching ``a``, ``z``) and, separately, the backward
+    pass BP1-BP4 from that cache; the best of ``repeats`` runs of each.  Returns a dict with
+    ``forward_s``, ``backward_s``, ``ratio`` (backward / forward) and the :func:`matmul_flops`
+    ``forward_flops``, ``backward_flops``.
+    """
+    import time
+
+    params = [(k.astype(np.float32), b.astype(np.float32)) for k, b in init_mlp(list(layer_sizes), seed=seed)]
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, layer_sizes[0])).astype(np.float32)
+    y = np.eye(layer_sizes[-1], dtype=np.float32)[rng.integers(0, layer_sizes[-1], batch)]
+    fwd, bwd = [], []
+    for _ in range(repeats + 1):                       # the first round warms the caches up
+        t0 = time.perf_counter()
+        logits, cache = _forward_cache(x, params, hidden_activation)
+        t1 = time.perf_counter()
+        _backward_cache(softmax_cross_entropy_backward(logits, y), params, cache, hidden_activation)
+        t2 = time.perf_counter()
+        fwd.append(t1 - t0)
+        bwd.append(t2 - t1)
+    forward_s, backward_s = min(fwd[1:]), min(bwd[1:])
+    f_flops, b_flops = matmul_flops(layer_sizes, batch)
+    return {"forward_s": forward_s, "backward_s": backward_s, "ratio": backward_s / forward_s,
+            "forward_flops": f_flops, "backward_flops": b_flops}
+
+
+# --------------------------------------------------------------------------------------
+# Activation and initialisation: two separate factors
+# --------------------------------------------------------------------------------------
+
+def gradient_norm_grid(x, y_onehot, activations=("sigmoid", "relu"), inits=("glorot", "he"),
+                       hidden: Sequence[int] = (32,) * 8, seed: int = 0) -> dict:
+    """``{(activation, init): layer_gradient_norms}`` for every pair: the two factors separated.
+
+    Every network has the same layer sizes ``[D, *hidden, K]`` and the same random seed, so the
+    cells of the grid differ only in the activation (rows) or only in the initialisation (columns).
+    """
+    sizes = [x.shape[1], *hidden, y_onehot.shape[1]]
+    return {(act, init): layer_gradient_norms(x, y_onehot, init_mlp(sizes, seed=seed, init=init), act)
+            for act in activations for init in inits}
+
+
+def _init_kernel(rng, fan_in: int, fan_out: int, init) -> np.ndarray:
+    if init == "he":
+        return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+    if init == "glorot":
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-limit, limit, size=(fan_in, fan_out))
+    return rng.normal(0.0, float(init), size=(fan_in, fan_out))
+
+
+def activation_variances(activation: str = "relu", init="he", width: int = 256, depth: int = 10,
+                         n: int = 500, seed: int = 0) -> np.ndarray:
+    """Mean square ``E[a^2]`` of the activations of layer 1..depth of a random MLP, shape (depth,).
+
+    Input: ``n`` samples of ``width`` independent N(0, 1) features (variance 1); every layer is
+    ``width -> width`` with biases 0.  ``init``: ``"he"`` (N(0, 2/fan_in)), ``"glorot"``
+    (U(-r, r), r = sqrt(6/(fan_in + fan_out)), variance 2/(fan_in + fan_out)) or a number: the
+    standard deviation of a plain normal.  The variance argument: ``Var(z) = fan_in Var(w) E[a^2]``,
+    and ``E[relu(z)^2] = Var(z) / 2``.
+    """
+    forward, _ = ACTIVATIONS[_check_activation(activation, "activation")]
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(n, width))
+    out = []
+    for _ in range(depth):
+        a = np.asarray(forward(a @ _init_kernel(rng, width, width, init)))
+        out.append(float(np.mean(a ** 2)))
+    return np.array(out)
+
+
+# --------------------------------------------------------------------------------------
+# Expressiveness: universal approximation (one wide layer) and what depth buys
+# --------------------------------------------------------------------------------------
+
+def staircase_network(f, n_hidden: int, lo: float = 0.0, hi: float = 1.0, steepness: float = 10.0) -> Params:
+    """A one-hidden-layer sigmoid network approximating ``f`` on ``[lo, hi]`` (Nielsen's construction).
+
+    Hidden unit ``i`` is a steep sigmoid ``sigmoid(w (x - s_i))``, almost a step at
+    ``s_i = lo + i (hi - lo) / n_hidden`` (i = 1..n_hidden), with ``w = steepness * n_hidden / (hi - lo)``;
+    its output weight is the jump ``f(c_i) - f(c_{i-1})`` between the midpoints ``c`` of neighbouring
+    intervals, and the output bias is ``f(c_0)``: a staircase through ``f``.  Returns
+    ``[(W1 (1, n), b1 (n,)), (W2 (n, 1), b2 (1,))]`` for ``mlp_forward(x, params, "sigmoid")``.
+    """
+    n = check_scalar(n_hidden, "n_hidden", int, min_val=1)
+    width = (hi - lo) / n
+    steps = lo + width * np.arange(1, n + 1)
+    centres = lo + width * (np.arange(n + 1) + 0.5)
+    centres[-1] = hi
+    levels = np.asarray(f(centres), dtype=np.float64)
+    w = steepness / width
+    return [(np.full((1, n), w), -w * steps), (np.diff(levels)[:, None], levels[:1].copy())]
+
+
+def tent(x) -> np.ndarray:
+    """``2 relu(x) - 4 relu(x - 1/2)``: the tent map of [0, 1] onto [0, 1] (two ReLU units)."""
+    x = as_float_array(x, "x")
+    return 2 * relu(x) - 4 * relu(x - 0.5)
+
+
+def sawtooth(x, k: int) -> np.ndarray:
+    """``tent(tent(...tent(x)))``, k times: a network of k hidden layers of 2 ReLUs; ``2**k`` linear pieces."""
+    k = check_scalar(k, "k", int, min_val=0)
+    out = as_float_array(x, "x")
+    for _ in range(k):
+        out = tent(out)
+    return out
+
+
+def count_linear_pieces(f, lo: float = 0.0, hi: float = 1.0, n: int = 2**14) -> int:
+    """Number of maximal intervals of ``[lo, hi]`` on which ``f`` is linear, sampled on ``n`` equal steps.
+
+    Exact for piecewise-linear ``f`` whose breakpoints lie on the grid (e.g. dyadic breakpoints
+    and ``n`` a power of 2): the slope of each step is constant inside a piece.
+    """
+    x = np.linspace(lo, hi, n + 1)
+    slopes = np.diff(np.asarray(f(x), dtype=np.float64)) / np.diff(x)
+    return int(1 + np.count_nonzero(~np.isclose(slopes[1:], slopes[:-1], rtol=1e-9, atol=1e-9)))
+
+
+# --------------------------------------------------------------------------------------
+# Training, validation and test sets
+# --------------------------------------------------------------------------------------
+
+def split_sizes(n: int, val_fraction: float = 0.2, test_fraction: float = 0.2) -> tuple[int, int, int]:
+    """``(n_train, n_val, n_test)``: test and validation sizes rounded down, the rest for training."""
+    n = check_scalar(n, "n", int, min_val=3)
+    n_test, n_val = int(n * test_fraction), int(n * val_fraction)
+    return n - n_val - n_test, n_val, n_test
+
+
+def split_indices(n: int, val_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0):
+    """A random permutation of ``range(n)`` cut into ``(train, val, test)`` index arrays (:func:`split_sizes`)."""
+    n_train, n_val, _ = split_sizes(n, val_fraction, test_fraction)
+    order = np.random.default_rng(seed).permutation(n)
+    return order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
+
+
+def digits_splits(val_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0) -> dict:
+    """The 8x8 digits cut into training, validation and test sets: ``{name: (x (n, 64), y (n, 10))}``."""
+    from coursekit.data import digits_8x8
+
+    images, labels = digits_8x8()
+    parts = split_indices(len(images), val_fraction, test_fraction, seed)
+    return {name: (images[idx].reshape(len(idx), -1), np.eye(10)[labels[idx]])
+            for name, idx in zip(("train", "val", "test"), parts)}
+
+
+def weight_stats(params, tol: float = 1e-3) -> dict:
+    """Summary of all kernels: ``n``, ``exact_zeros``, ``near_zero`` (|w| < tol), ``mean_abs``, ``max_abs``."""
+    w = np.concatenate([np.ravel(k) for k, _ in _check_params(params)])
+    return {"n": int(w.size), "exact_zeros": int(np.count_nonzero(w == 0)),
+            "near_zero": int(np.count_nonzero(np.abs(w) < tol)),
+            "mean_abs": float(np.abs(w).mean()), "max_abs": float(np.abs(w).max())}

@@ -11,8 +11,12 @@ Contract functions (``exercises.md`` section 5):
 
 Beyond the contract: batch normalization in NumPy (forward with Keras 3's moving
 averages, backward), the table of pretrained networks shown in Salvatore's lecture
-(IUSS Pavia) recomputed from ``keras.applications``, a layer-by-layer summary with receptive fields, the
-original (two-group) AlexNet, a small CNN for the 8x8 digits, and feature maps.
+(IUSS Pavia) recomputed from ``keras.applications`` (ResNet, DenseNet and VGG also counted from their
+configuration: ``resnet_param_count``, ...), a layer-by-layer summary with receptive fields, the
+original (two-group) AlexNet and where its parameters are (``dense_parameter_shares``), a small CNN
+for the 8x8 digits, feature maps, activation maximisation, the skip-connection gradient experiment
+with initialisation and batch norm as separate factors, and up-sampling compared (max unpooling,
+``UpSampling2D``, ``Conv2DTranspose``).
 
 Keras is imported inside the functions (``coursekit.keras_setup.import_keras``), so
 importing this module does not import TensorFlow.
@@ -46,6 +50,12 @@ __all__ = [
     "influence_sets",
     "skip_gradient_norms",
     "build_tiny_unet",
+    "resnet_param_count",
+    "densenet_param_count",
+    "vgg_param_count",
+    "dense_parameter_shares",
+    "upsampling_comparison",
+    "activation_maximization",
     "LECTURE_PRETRAINED_TABLE",
 ]
 
@@ -559,6 +569,7 @@ def _network_stats(model) -> dict:
     shape = model.input_shape
     return {
         "params": int(model.count_params()),
+        "trainable": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
         "layers_with_weights": sum(1 for layer in layers if layer.weights),
         "conv_dense_depth": max(longest.values()),
         "input_size": int(shape[1]) if shape[1] is not None else None,
@@ -578,7 +589,35 @@ def _compute_network(name: str) -> dict:
     return _NETWORK_CACHE[name]
 
 
-def pretrained_networks_table(names=None) -> list[dict]:
+# networks whose parameters coursekit counts from the configuration (instant) instead of building them
+# in Keras (8-20 s each): the counts equal keras.applications' count_params (tests/test_cnn_architectures.py)
+COUNTED_FROM_CONFIGURATION = {
+    "resnet50": lambda: resnet_param_count((3, 4, 6, 3)),
+    "resnet101": lambda: resnet_param_count((3, 4, 23, 3)),
+    "densenet201": lambda: densenet_param_count((6, 12, 48, 32)),
+    "vgg16": lambda: vgg_param_count((2, 2, 3, 3, 3)),
+    "vgg19": lambda: vgg_param_count((2, 2, 4, 4, 4)),
+}
+
+
+def vgg_param_count(convs_per_stage=(2, 2, 3, 3, 3), num_classes: int = 1000) -> dict:
+    """Parameters of ``keras.applications.VGG16`` ((2, 2, 3, 3, 3)) / ``VGG19`` ((2, 2, 4, 4, 4)).
+
+    Conv 3x3 with bias, channels 64, 128, 256, 512, 512 per stage, a 2x2 max-pool after each stage
+    (224 -> 7), then Dense 7*7*512 -> 4096 -> 4096 -> num_classes.  No batch norm: every parameter is
+    trainable.  Returns ``{"total", "trainable", "non_trainable", "conv_dense_depth"}``.
+    """
+    weights, c_in = 0, 3
+    for n, f in zip(convs_per_stage, (64, 128, 256, 512, 512)):
+        for _ in range(int(n)):
+            weights += _conv_count(3, c_in, f)
+            c_in = f
+    weights += (7 * 7 * 512 + 1) * 4096 + (4096 + 1) * 4096 + (4096 + 1) * num_classes
+    return {"total": weights, "trainable": weights, "non_trainable": 0,
+            "conv_dense_depth": sum(convs_per_stage) + 3}
+
+
+def pretrained_networks_table(names=None, counted=()) -> list[dict]:
     """The lecture's pretrained-network table beside numbers recomputed in Keras.
 
     ``names``: names from the table to compute (default: every one that can be
@@ -600,7 +639,15 @@ def pretrained_networks_table(names=None) -> list[dict]:
       ``size_mb``          params * 4 bytes / 1e6 (float32 weights, no file overhead)
       ``input_size``       default input height = width in Keras
       ``note``             why a row is not computed, or how it was built.
+      ``trainable_params_m``  trainable parameters / 1e6: ``count_params`` without batch
+                           norm's moving mean and variance, which are stored but not learned
+      ``method``           "keras.applications", "coursekit build_alexnet" or "counted from the
+                           configuration"
     AlexNet is not in ``keras.applications``; its row comes from :func:`build_alexnet`.
+    ``counted``: names (of ``COUNTED_FROM_CONFIGURATION``: ResNet-50/101, DenseNet-201, VGG-16/19)
+    whose parameters and conv+dense depth are counted from the configuration
+    (:func:`resnet_param_count`, ...), in no time and equal to Keras's; their ``layers_with_weights``
+    and ``input_size`` stay None.  A name in both ``names`` and ``counted`` is built in Keras.
     """
     available = set(KERAS_APPLICATIONS) | {"alexnet"}
     table_names = [row[0] for row in LECTURE_PRETRAINED_TABLE]
@@ -616,21 +663,34 @@ def pretrained_networks_table(names=None) -> list[dict]:
             raise ValueError(f"names: {not_buildable} cannot be built (not in keras.applications); "
                              f"buildable: {sorted(available)}")
         wanted = set(names)
+    counted = [counted] if isinstance(counted, str) else list(counted)
+    unknown = [n for n in counted if n not in COUNTED_FROM_CONFIGURATION]
+    if unknown:
+        raise ValueError(f"counted: {unknown} cannot be counted from a configuration; "
+                         f"choose from {sorted(COUNTED_FROM_CONFIGURATION)}")
     rows = []
     for name, depth, size, params, size_in in LECTURE_PRETRAINED_TABLE:
         row = {"name": name, "keras_name": KERAS_APPLICATIONS.get(name), "lecture_depth": depth,
                "lecture_size_mb": size, "lecture_params_m": params, "lecture_input": size_in,
                "params_m": None, "conv_dense_depth": None, "layers_with_weights": None,
-               "size_mb": None, "input_size": None, "note": ""}
+               "size_mb": None, "input_size": None, "trainable_params_m": None, "method": None, "note": ""}
         if name not in available:
             row["note"] = "not in keras.applications"
         elif name in wanted:
             stats = _compute_network(name)
             row.update(params_m=stats["params"] / 1e6, conv_dense_depth=stats["conv_dense_depth"],
                        layers_with_weights=stats["layers_with_weights"],
-                       size_mb=stats["params"] * 4 / 1e6, input_size=stats["input_size"])
+                       trainable_params_m=stats["trainable"] / 1e6,
+                       size_mb=stats["params"] * 4 / 1e6, input_size=stats["input_size"],
+                       method="keras.applications")
             if name == "alexnet":
                 row["note"] = "not in keras.applications; coursekit build_alexnet (2 groups)"
+                row["method"] = "coursekit build_alexnet"
+        elif name in counted:
+            stats = COUNTED_FROM_CONFIGURATION[name]()
+            row.update(params_m=stats["total"] / 1e6, trainable_params_m=stats["trainable"] / 1e6,
+                       conv_dense_depth=stats["conv_dense_depth"], size_mb=stats["total"] * 4 / 1e6,
+                       method="counted from the configuration")
         else:
             row["note"] = "not computed (not requested)"
         rows.append(row)
@@ -671,17 +731,25 @@ def influence_sets(num_layers: int, kernel_size: int, stride: int, pool_every: i
     return sets
 
 
-def skip_gradient_norms(images, labels, num_blocks: int = 10, filters: int = 16, seed: int = 0) -> dict:
+def skip_gradient_norms(images, labels, num_blocks: int = 10, filters: int = 16, seed: int = 0,
+                        kernel_initializer: str = "glorot_uniform", batch_norm: bool = False,
+                        kinds=("plain", "residual")) -> dict:
     """Gradient norm of every conv kernel in a deep plain stack and in the same stack with skips.
 
     images: (N, H, W) or (N, H, W, C); labels: (N,) integer classes.  Both networks: a
-    Conv ``filters``@3x3 stem, then ``num_blocks`` blocks of two Conv 3x3 ReLU layers ("same",
-    Keras's default Glorot-uniform init, no batch norm), global average pooling and a Dense
-    softmax.  The residual version adds each block's input to its output (``x + F(x)``), as
-    ResNet does.  One batch, sparse categorical cross-entropy, gradients by
-    ``tf.GradientTape``; ``seed`` gives both networks the same initial weights.
+    Conv ``filters``@3x3 stem, then ``num_blocks`` blocks of two Conv 3x3 layers ("same", ReLU
+    after the first and after the block), global average pooling and a Dense softmax.  The
+    residual version adds each block's input to its output (``x + F(x)``), as ResNet does.
+
+    The two factors the architecture is often confused with are parameters, equal for both
+    networks: ``kernel_initializer`` of every conv (Keras's default ``"glorot_uniform"``,
+    Var(w) = 2 / (fan_in + fan_out), which halves a ReLU signal's second moment per layer;
+    ``"he_normal"``, Var(w) = 2 / fan_in, keeps it) and ``batch_norm`` (a BatchNormalization,
+    in training mode, after every conv).  One batch, sparse categorical cross-entropy,
+    gradients by ``tf.GradientTape``; ``seed`` gives both networks the same initial weights.
+    ``kinds`` chooses which of "plain" / "residual" to build.
     Returns ``{"plain": [norm per conv, stem first], "residual": [...], "layers": [names],
-    "loss": {"plain": float, "residual": float}}``.
+    "loss": {"plain": float, "residual": float}, "kernel_initializer": str, "batch_norm": bool}``.
     """
     keras = import_keras()
     import tensorflow as tf
@@ -691,14 +759,23 @@ def skip_gradient_norms(images, labels, num_blocks: int = 10, filters: int = 16,
     if x.ndim == 3:
         x = x[..., None]
     y = np.asarray(labels)
-    result: dict = {"loss": {}}
-    for kind in ("plain", "residual"):
+    result: dict = {"loss": {}, "kernel_initializer": kernel_initializer, "batch_norm": bool(batch_norm)}
+
+    def conv(t, name, relu):
+        t = L.Conv2D(filters, 3, padding="same", kernel_initializer=kernel_initializer, name=name)(t)
+        if batch_norm:
+            t = L.BatchNormalization(name=f"{name}_bn")(t)
+        return L.ReLU()(t) if relu else t
+
+    for kind in kinds:
+        if kind not in ("plain", "residual"):
+            raise ValueError(f"kinds: {kind!r} is neither 'plain' nor 'residual'")
         keras.utils.set_random_seed(seed)
         inputs = keras.Input(shape=x.shape[1:])
-        h = L.Conv2D(filters, 3, padding="same", activation="relu", name="stem")(inputs)
+        h = conv(inputs, "stem", True)
         for b in range(num_blocks):
-            f = L.Conv2D(filters, 3, padding="same", activation="relu", name=f"b{b + 1}_conv1")(h)
-            f = L.Conv2D(filters, 3, padding="same", name=f"b{b + 1}_conv2")(f)
+            f = conv(h, f"b{b + 1}_conv1", True)
+            f = conv(f, f"b{b + 1}_conv2", False)
             h = L.ReLU()(L.Add()([h, f]) if kind == "residual" else f)
         out = L.Dense(int(y.max()) + 1, activation="softmax")(L.GlobalAveragePooling2D()(h))
         model = keras.Model(inputs, out)
@@ -744,3 +821,190 @@ def build_tiny_unet(input_shape=(64, 64, 1), base_filters: int = 8, levels: int 
     activation = "sigmoid" if num_classes == 1 else "softmax"
     outputs = L.Conv2D(num_classes, 1, activation=activation, name="scores")(x)
     return keras.Model(inputs, outputs, name="tiny_unet")
+
+
+# ---------------------------------------------------------------------------
+# Parameter counts from a configuration, where a share is, up-sampling, what a class looks like
+# ---------------------------------------------------------------------------
+
+def _conv_count(kernel: int, in_channels: int, filters: int, bias: bool = True) -> int:
+    return kernel * kernel * in_channels * filters + (filters if bias else 0)
+
+
+def resnet_param_count(blocks=(3, 4, 6, 3), num_classes: int = 1000) -> dict:
+    """Parameters of ``keras.applications.ResNet50`` / ``ResNet101`` / ``ResNet152``, counted from the configuration.
+
+    ``blocks``: bottleneck blocks per stage ((3, 4, 6, 3) for ResNet-50, (3, 4, 23, 3) for ResNet-101,
+    (3, 8, 36, 3) for ResNet-152); stage widths 64, 128, 256, 512.  As Keras builds it:
+
+        stem:        Conv 7x7/2, 3 -> 64 (with bias), BatchNorm
+        bottleneck:  Conv 1x1 (c_in -> f), Conv 3x3 (f -> f), Conv 1x1 (f -> 4f), each with bias
+                     and a BatchNorm; the first block of a stage adds a Conv 1x1 (c_in -> 4f) + BatchNorm
+                     on the shortcut
+        top:         global average pooling, Dense 2048 -> num_classes
+
+    A BatchNormalization over c channels holds 4c numbers: gamma and beta (trained) and the moving
+    mean and variance (not trained, but counted by ``count_params``).
+    Returns ``{"total", "trainable", "non_trainable", "conv_dense_depth"}`` (the last: the longest
+    path of conv and dense layers, 1 + 3 * sum(blocks) + 1).
+    """
+    weights, bn_channels, c_in = _conv_count(7, 3, 64), 64, 64
+    for n, f in zip(blocks, (64, 128, 256, 512)):
+        for b in range(int(n)):
+            if b == 0:
+                weights += _conv_count(1, c_in, 4 * f)
+                bn_channels += 4 * f
+            weights += _conv_count(1, c_in, f) + _conv_count(3, f, f) + _conv_count(1, f, 4 * f)
+            bn_channels += 6 * f
+            c_in = 4 * f
+    weights += c_in * num_classes + num_classes
+    return {"total": weights + 4 * bn_channels, "trainable": weights + 2 * bn_channels,
+            "non_trainable": 2 * bn_channels, "conv_dense_depth": 3 * sum(blocks) + 2}
+
+
+def densenet_param_count(blocks=(6, 12, 48, 32), growth_rate: int = 32, num_classes: int = 1000) -> dict:
+    """Parameters of ``keras.applications.DenseNet121`` / ``169`` / ``201``, counted from the configuration.
+
+    ``blocks``: layers per dense block ((6, 12, 24, 16) for DenseNet-121, (6, 12, 32, 32) for 169,
+    (6, 12, 48, 32) for 201).  As Keras builds it (no conv has a bias):
+
+        stem:        Conv 7x7/2, 3 -> 64, BatchNorm
+        dense layer: BatchNorm(c), Conv 1x1 c -> 4k, BatchNorm(4k), Conv 3x3 4k -> k; its k output
+                     maps are concatenated to its input: c -> c + k   (k = growth_rate)
+        transition:  BatchNorm(c), Conv 1x1 c -> c // 2, average pooling (between blocks)
+        top:         BatchNorm, global average pooling, Dense c -> num_classes (with bias)
+
+    A BatchNormalization over c channels holds 4c numbers (gamma, beta trained; moving mean and
+    variance not trained, but counted by ``count_params``).  Returns ``{"total", "trainable",
+    "non_trainable", "conv_dense_depth"}`` (1 + 2 * sum(blocks) + transitions + 1).
+    """
+    weights, bn_channels, c = _conv_count(7, 3, 64, bias=False), 64, 64
+    for i, n in enumerate(blocks):
+        for _ in range(int(n)):
+            bn_channels += c + 4 * growth_rate
+            weights += _conv_count(1, c, 4 * growth_rate, bias=False)
+            weights += _conv_count(3, 4 * growth_rate, growth_rate, bias=False)
+            c += growth_rate
+        if i < len(blocks) - 1:
+            bn_channels += c
+            weights += _conv_count(1, c, c // 2, bias=False)
+            c //= 2
+    bn_channels += c
+    weights += c * num_classes + num_classes
+    return {"total": weights + 4 * bn_channels, "trainable": weights + 2 * bn_channels,
+            "non_trainable": 2 * bn_channels, "conv_dense_depth": 2 * sum(blocks) + len(blocks) + 1}
+
+
+def dense_parameter_shares(model) -> dict:
+    """Where a model's parameters are: each Dense layer's count and share, and all Dense layers together.
+
+    Returns ``{"total": int, "dense": {name: params}, "dense_total": int, "shares": {name: share},
+    "dense_share": float}`` with shares as fractions of ``model.count_params()``.
+    """
+    keras = import_keras()
+    total = int(model.count_params())
+    dense = {layer.name: int(layer.count_params()) for layer in model.layers
+             if isinstance(layer, keras.layers.Dense)}
+    dense_total = sum(dense.values())
+    return {"total": total, "dense": dense, "dense_total": dense_total,
+            "shares": {k: v / total for k, v in dense.items()}, "dense_share": dense_total / total}
+
+
+def upsampling_comparison(x, kernel) -> dict[str, np.ndarray]:
+    """Three ways back up from a 2x2 max-pooled map, on one small array ``x`` (H, W), H and W even.
+
+    Returns, in order:
+      ``"input"``            x
+      ``"max-pooled"``       2x2 max pooling, stride 2: (H/2, W/2)
+      ``"max unpooling"``    each pooled value put back where its maximum was, zeros elsewhere
+                             (the pooling's "switches"; NumPy): (H, W)
+      ``"UpSampling2D"``     ``keras.layers.UpSampling2D(2)`` of the pooled map: each value repeated
+                             in a 2x2 block (nearest neighbour), no parameters
+      ``"Conv2DTranspose"``  ``keras.layers.Conv2DTranspose(1, 2, strides=2, use_bias=False)`` with
+                             its kernel set to ``kernel`` (2x2): each value times the kernel, placed in
+                             a 2x2 block, ``out[2i + a, 2j + b] = pooled[i, j] * kernel[a, b]``.  The
+                             kernel is a weight the network learns: a learned up-sampling.
+    Max unpooling and UpSampling2D are fixed operations; only the transposed convolution learns.
+    """
+    keras = import_keras()
+    x = as_float_array(x, "x", ndim=2)
+    h, w = x.shape
+    if h % 2 or w % 2:
+        raise ValueError(f"x must have even height and width; got shape {x.shape}")
+    k = as_float_array(kernel, "kernel", ndim=2)
+    if k.shape != (2, 2):
+        raise ValueError(f"kernel must be 2x2; got shape {k.shape}")
+    blocks = x.reshape(h // 2, 2, w // 2, 2).transpose(0, 2, 1, 3).reshape(h // 2, w // 2, 4)
+    pooled = blocks.max(axis=-1)
+    where = blocks.argmax(axis=-1)
+    unpooled = np.zeros_like(x)
+    for i in range(h // 2):
+        for j in range(w // 2):
+            a, b = divmod(int(where[i, j]), 2)
+            unpooled[2 * i + a, 2 * j + b] = pooled[i, j]
+    batch = pooled[None, :, :, None].astype(np.float32)
+    repeated = np.asarray(keras.layers.UpSampling2D(2)(batch))[0, :, :, 0]
+    transposed = keras.layers.Conv2DTranspose(1, 2, strides=2, use_bias=False)
+    transposed.build(batch.shape)
+    transposed.set_weights([k.astype(np.float32)[:, :, None, None]])
+    learned = np.asarray(transposed(batch))[0, :, :, 0]
+    return {"input": x, "max-pooled": pooled, "max unpooling": unpooled,
+            "UpSampling2D": repeated.astype(np.float64), "Conv2DTranspose": learned.astype(np.float64)}
+
+
+def activation_maximization(model, classes=None, steps: int = 40, learning_rate: float = 0.05,
+                            l2: float = 0.05, logits_layer: str = "output", start: float = 0.5,
+                            seed: int = 0) -> dict:
+    """One input per class that the model scores highest: gradient ascent on the input image.
+
+    The objective for class c, on an image x with pixels in [0, 1] (the model's input range):
+
+        J_c(x) = z_c(x) - l2 * ||x - start||^2
+
+    where z_c is the pre-softmax score (logit) of class c: the layer ``logits_layer`` (a Dense
+    layer, softmax or not) applied without its activation.  Each of ``steps`` steps takes
+    x <- clip(x + learning_rate * g / max|g|, 0, 1) with g = dJ_c/dx (``tf.GradientTape``; the
+    step is normalised per image, so ``learning_rate`` is the largest pixel change).  All classes
+    run as one batch, starting from ``start`` plus small noise (``seed``).  The model is used in
+    inference mode (dropout off) and is not changed.
+
+    ``classes``: class indices (default: every output).  Returns ``{"images": (n, H, W, C),
+    "classes": array, "logits": (n, num_classes) final logits, "probabilities": the model's softmax
+    output on the images, "objective": (steps + 1, n) J_c along the way}``.
+    """
+    keras = import_keras()
+    import tensorflow as tf
+
+    head = model.get_layer(logits_layer)
+    kernel, bias = head.kernel, head.bias
+    features = keras.Model(model.inputs, head.input)
+    num_classes = int(kernel.shape[-1])
+    classes = np.arange(num_classes) if classes is None else np.asarray(classes, dtype=int).ravel()
+    if classes.size == 0 or classes.min() < 0 or classes.max() >= num_classes:
+        raise ValueError(f"classes must be indices in [0, {num_classes}); got {classes}")
+    steps = check_scalar(steps, "steps", int, min_val=1)
+    shape = (len(classes),) + tuple(int(d) for d in model.input_shape[1:])
+    rng = np.random.default_rng(seed)
+    x = tf.Variable(np.clip(start + rng.normal(0.0, 0.01, size=shape), 0, 1).astype(np.float32))
+    onehot = tf.one_hot(classes, num_classes)
+    history = []
+
+    def objective():
+        z = tf.matmul(features([x], training=False), kernel) + bias
+        score = tf.reduce_sum(z * onehot, axis=1)
+        penalty = l2 * tf.reduce_sum(tf.reshape((x - start) ** 2, (len(classes), -1)), axis=1)
+        return score - penalty, z
+
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            j, _ = objective()
+            total = tf.reduce_sum(j)
+        history.append(np.asarray(j))
+        g = tape.gradient(total, x)
+        scale = tf.reduce_max(tf.abs(tf.reshape(g, (len(classes), -1))), axis=1) + 1e-12
+        x.assign(tf.clip_by_value(x + learning_rate * g / tf.reshape(scale, (-1,) + (1,) * (len(shape) - 1)), 0, 1))
+    j, z = objective()
+    history.append(np.asarray(j))
+    images = np.asarray(x)
+    return {"images": images, "classes": classes, "logits": np.asarray(z),
+            "probabilities": np.asarray(model(images, training=False)), "objective": np.array(history)}

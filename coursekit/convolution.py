@@ -80,6 +80,7 @@ __all__ = [
     # lecture demonstrations
     "KERNEL_KINDS", "CLASSIC_KERNELS", "kernel_of", "multiply_add_terms", "shift_image",
     "edge_detector_map", "pooling_shift_stats", "translation_invariance",
+    "IMAGE_VARIATIONS", "pixel_distance_study", "bar_image", "LINE_DETECTOR", "simple_complex_responses",
 ]
 
 
@@ -781,3 +782,114 @@ def translation_invariance(images, pool_sizes=(1, 2, 4), shift: int = 1, kind: s
         result[int(p)] = {"unchanged": float(np.mean([s["unchanged_pooled"] for s in stats])),
                           "relative_change": float(np.mean([s["relative_change_pooled"] for s in stats]))}
     return result
+
+
+# ------------------------------------------------- why vision is hard; simple and complex cells
+# Ledda's seminar (Cagliari Digital Lab) lists what makes recognition hard: viewpoint, scale,
+# deformation, occlusion, illumination, background clutter, intra-class variation.  Measured here
+# in pixel space on the 8x8 digits: a change that leaves the digit what it is moves the image
+# further than the distance to a different digit.
+
+def _brighter(img: np.ndarray) -> np.ndarray:
+    return img + 0.3
+
+
+def _occluded(img: np.ndarray) -> np.ndarray:
+    out = np.array(img, dtype=np.float64)
+    out[:, img.shape[1] // 2:] = 0.0
+    return out
+
+
+# name -> function (H, W) -> (H, W); images in [0, 1]
+IMAGE_VARIATIONS = {
+    "shifted 1 px right (viewpoint)": lambda img: shift_image(img, 1),
+    "shifted 2 px right": lambda img: shift_image(img, 2),
+    "brighter: + 0.3 everywhere (illumination)": _brighter,
+    "right half hidden (occlusion)": _occluded,
+}
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(n, d), (m, d) -> (n, m) squared Euclidean distances, without an (n, m, d) array."""
+    d2 = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2.0 * a @ b.T
+    return np.maximum(d2, 0.0)
+
+
+def pixel_distance_study(images, labels, variations: dict | None = None) -> dict:
+    """How far, in pixel space, harmless changes move an image, compared with other classes.
+
+    images: (n, H, W) in [0, 1]; labels: (n,).  For every image: ``nearest_other`` = Euclidean
+    distance to the nearest image of a *different* class, ``nearest_same`` = to the nearest other
+    image of the same class.  For each variation (:data:`IMAGE_VARIATIONS` by default):
+    ``distance`` (n,) from the image to its changed copy and ``farther`` = the fraction of images
+    whose changed copy is farther than ``nearest_other``; and ``nn_accuracy``: a 1-nearest-neighbour
+    classifier in pixel space, fitted on the even-indexed images, tested on the odd-indexed ones
+    changed (``"unchanged"`` = not changed).
+
+    Returns ``{"nearest_other": (n,), "nearest_same": (n,), "variations": {name: {"distance",
+    "farther", "nn_accuracy"}}, "nn_accuracy_unchanged": float}``.
+    """
+    x = as_float_array(images, "images", ndim=3, shape_hint="(n, height, width)")
+    y = np.asarray(labels)
+    if y.shape != (x.shape[0],):
+        raise ValueError(f"labels must have shape (n,) = ({x.shape[0]},); got {y.shape}")
+    variations = IMAGE_VARIATIONS if variations is None else variations
+    flat = x.reshape(len(x), -1)
+    d = np.sqrt(_squared_distances(flat, flat))
+    same = y[:, None] == y[None, :]
+    nearest_other = np.where(same, np.inf, d).min(1)
+    nearest_same = np.where(same & ~np.eye(len(x), dtype=bool), d, np.inf).min(1)
+    train, test = flat[0::2], np.arange(1, len(x), 2)
+
+    def nn_accuracy(queries: np.ndarray) -> float:
+        nearest = _squared_distances(queries, train).argmin(1)
+        return float(np.mean(y[0::2][nearest] == y[test]))
+
+    result = {"nearest_other": nearest_other, "nearest_same": nearest_same, "variations": {},
+              "nn_accuracy_unchanged": nn_accuracy(flat[test])}
+    for name, change in variations.items():
+        changed = np.stack([change(img) for img in x]).reshape(len(x), -1)
+        dist = np.linalg.norm(changed - flat, axis=1)
+        result["variations"][name] = {"distance": dist, "farther": float(np.mean(dist > nearest_other)),
+                                      "nn_accuracy": nn_accuracy(changed[test])}
+    return result
+
+
+def bar_image(size: int = 15, position: int = 7, orientation: str = "vertical", length: int = 7) -> np.ndarray:
+    """A (size, size) black image with one bright bar, 1 px wide and ``length`` long, centred vertically
+    (or horizontally) and crossing column (row) ``position``: the stimulus Hubel and Wiesel moved
+    across a cat's visual field."""
+    check_option(orientation, "orientation", ("vertical", "horizontal"))
+    size = check_scalar(size, "size", int, min_val=3)
+    position = check_scalar(position, "position", int, min_val=0, max_val=size - 1)
+    img = np.zeros((size, size))
+    lo = (size - length) // 2
+    if orientation == "vertical":
+        img[lo:lo + length, position] = 1.0
+    else:
+        img[position, lo:lo + length] = 1.0
+    return img
+
+
+# A 3x3 detector of a bright vertical line: what a "simple cell" responds to.
+LINE_DETECTOR = np.array([[-1, 2, -1], [-1, 2, -1], [-1, 2, -1]], dtype=np.float64) / 6.0
+
+
+def simple_complex_responses(size: int = 15, pool: int = 5, orientation: str = "vertical") -> dict:
+    """Responses of a model "simple cell" and "complex cell" to a bar moved across the image.
+
+    Simple cell: ``ReLU(conv2d(image, LINE_DETECTOR))`` read at the centre pixel only (one position,
+    one orientation).  Complex cell: the max over a ``pool x pool`` window of those simple cells
+    around the centre (max pooling).  Returns ``{"positions": (size,), "simple": (size,),
+    "complex": (size,)}`` for a bar of ``orientation`` at each column (row) position.
+    """
+    centre, half = size // 2, pool // 2
+    positions = np.arange(size)
+    simple, complex_ = [], []
+    for p in positions:
+        img = bar_image(size, int(p), orientation)
+        fmap = np.maximum(conv2d(img[None, :, :, None], LINE_DETECTOR[:, :, None, None],
+                                 padding="same")[0, :, :, 0], 0.0)
+        simple.append(fmap[centre, centre])
+        complex_.append(fmap[centre - half:centre + half + 1, centre - half:centre + half + 1].max())
+    return {"positions": positions, "simple": np.array(simple), "complex": np.array(complex_)}

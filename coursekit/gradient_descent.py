@@ -25,7 +25,9 @@ __all__ = [
     "iterate_minibatches",
     "TrainingHistory", "train_neuron",
     "OPTIMIZERS", "minimize",
-    "VALLEY_CURVATURES", "elongated_valley", "elongated_valley_gradient",
+    "VALLEY_CURVATURES", "elongated_valley", "elongated_valley_gradient", "valley_hessian",
+    "Curvature", "curvature", "linear_mse_hessian", "linear_mse_descent",
+    "nesterov_lookahead", "keras_optimizer", "keras_minimize",
     # lecture demonstrations
     "gaussians_f", "gaussians_grad", "gaussians_surface", "gaussians_minimum", "classify_paths",
     "DemoStarts", "find_demo_starts",
@@ -307,7 +309,7 @@ def minimize(grad_fn: Callable, x0, optimizer="sgd", num_steps=100, **hyper):
 
 
 # f(u, v) = 0.5 * (c_u u**2 + c_v v**2) in coordinates (u, v) rotated by ``angle`` from (x, y):
-# curvatures 0.1 and 4 (condition number 40): a long flat valley floor with steep walls.
+# the two curvatures (the Hessian's eigenvalues): a long flat valley floor with steep walls.
 VALLEY_CURVATURES = (0.1, 4.0)
 
 
@@ -321,8 +323,9 @@ def elongated_valley(x, angle=0.0):
 
     x: (..., 2) points (vectorised over grids); (u, v) are x's coordinates along the valley's
     axes, rotated by ``angle`` radians (angle=0: the valley runs along the x axis).  Returns (...).
-    Plain gradient descent must use learning_rate < 2 / 4 = 0.5 to stay stable across the steep
-    direction, and then crawls along the flat one: momentum, RMSprop and Adam do better.
+    Its Hessian is :func:`valley_hessian`; plain gradient descent must use a learning rate below
+    2 / (largest curvature) to stay stable across the steep direction (:func:`curvature`), and then
+    crawls along the flat one: momentum, RMSprop and Adam do better.
     """
     x = as_float_array(x, "x")
     if x.shape[-1:] != (2,):
@@ -443,3 +446,139 @@ def find_demo_starts(learning_rate: float = 0.1, num_steps: int = 200, lo: float
             chosen[label] = starts[rule(idx)]
     counts = {label: int(np.sum(labels == label)) for label in (CONVERGES, CROSSES_HILL, ROLLS_OFF, STALLS, WANDERS)}
     return DemoStarts(chosen, learning_rate, num_steps, minimum, counts)
+
+
+def valley_hessian(angle=0.0) -> np.ndarray:
+    """The (constant) Hessian (2, 2) of :func:`elongated_valley`: R diag(VALLEY_CURVATURES) R^T."""
+    R = _valley_rotation(angle)
+    return R @ np.diag(VALLEY_CURVATURES) @ R.T
+
+
+# --------------------------------------------------------------------------------------------
+# Curvature, conditioning and stability of plain gradient descent on a quadratic
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class Curvature:
+    """What the Hessian H of a quadratic loss says about plain gradient descent on it.
+
+    eigenvalues (ascending, from ``np.linalg.eigvalsh``); condition_number = max / min eigenvalue;
+    max_stable_lr = 2 / max eigenvalue (above it the error along the steepest direction is
+    multiplied by |1 - lr * max eigenvalue| > 1 each step: divergence); best_lr = 2 / (min + max)
+    (the rate that minimises the slowest contraction factor, which is then (kappa - 1) / (kappa + 1)).
+    """
+
+    eigenvalues: np.ndarray
+    condition_number: float
+    max_stable_lr: float
+    best_lr: float
+
+    def contraction(self, learning_rate) -> float:
+        """The slowest per-step shrink factor of the error, max_i |1 - lr * lambda_i| (>= 1: no convergence)."""
+        return float(np.max(np.abs(1.0 - learning_rate * self.eigenvalues)))
+
+    def steps_to_shrink(self, factor, learning_rate) -> float:
+        """Steps for the slowest error component to shrink ``factor``-fold at ``learning_rate`` (inf if never)."""
+        q = self.contraction(learning_rate)
+        return float("inf") if q >= 1 else float(np.log(factor) / -np.log(q))
+
+
+def curvature(hessian) -> Curvature:
+    """:class:`Curvature` of a symmetric positive-definite Hessian (d, d)."""
+    H = as_float_array(hessian, "hessian", ndim=2)
+    if H.shape[0] != H.shape[1] or not np.allclose(H, H.T):
+        raise ValueError(f"hessian must be a symmetric (d, d) matrix; got shape {H.shape}")
+    ev = np.linalg.eigvalsh(H)
+    if ev[0] <= 0:
+        raise ValueError(f"hessian must be positive definite; its smallest eigenvalue is {ev[0]:.3g}")
+    return Curvature(eigenvalues=ev, condition_number=float(ev[-1] / ev[0]), max_stable_lr=float(2 / ev[-1]),
+                     best_lr=float(2 / (ev[0] + ev[-1])))
+
+
+def _with_bias(x):
+    x = as_float_array(x, "x", ndim=2, shape_hint="(n, d)").astype(np.float64)
+    return np.hstack([x, np.ones((len(x), 1))])
+
+
+def linear_mse_hessian(x) -> np.ndarray:
+    """Hessian (d + 1, d + 1) of the mean squared error of a linear neuron p = x @ w + b in (w, b).
+
+    L(w, b) = mean((x @ w + b - y)**2) is quadratic, so its Hessian is constant and independent of
+    y: H = (2 / n) X^T X with X = [x, 1] (n, d + 1).  Its eigenvalues set the stable learning
+    rates and the speed of gradient descent (:func:`curvature`).
+    """
+    X = _with_bias(x)
+    return 2.0 / len(X) * X.T @ X
+
+
+def linear_mse_descent(x, y, learning_rate, num_steps):
+    """Plain gradient descent on mean((x @ w + b - y)**2) from w = 0, b = 0.
+
+    Returns (path (num_steps + 1, d + 1) of [w, b], loss (num_steps + 1,), optimum (d + 1,) by
+    least squares, optimal loss).
+    """
+    X = _with_bias(x)
+    y = as_float_array(y, "y", ndim=1, shape_hint="(n,)").astype(np.float64)
+    if len(y) != len(X):
+        raise ValueError(f"x and y must have the same number of samples; got {len(X)} and {len(y)}")
+    path = gradient_descent(lambda wb: 2.0 / len(X) * X.T @ (X @ wb - y), np.zeros(X.shape[1]),
+                            learning_rate, num_steps)
+    loss = np.mean((path @ X.T - y) ** 2, axis=1)
+    optimum = np.linalg.lstsq(X, y, rcond=None)[0]
+    return path, loss, optimum, float(np.mean((X @ optimum - y) ** 2))
+
+
+# --------------------------------------------------------------------------------------------
+# Nesterov's look-ahead form, and Keras's optimizers run on the same problems
+# --------------------------------------------------------------------------------------------
+
+def nesterov_lookahead(grad_fn: Callable, x0, learning_rate, momentum, num_steps):
+    """Nesterov momentum as usually taught (Sutskever et al., 2013): the gradient at the look-ahead point.
+
+        v_{t+1} = momentum * v_t - learning_rate * grad(w_t + momentum * v_t)
+        w_{t+1} = w_t + v_{t+1}
+
+    Returns (w path, v path), each (num_steps + 1,) + x0.shape.  Keras's ``SGD(nesterov=True)``
+    stores the look-ahead point w_t + momentum * v_t as its variable instead of w_t (see
+    :func:`sgd_update`): the two paths differ by exactly momentum * v_t.
+    """
+    w = np.array(as_float_array(x0, "x0"), dtype=np.float64, copy=True)
+    v = np.zeros_like(w)
+    num_steps = check_scalar(num_steps, "num_steps", int, min_val=0)
+    ws, vs = [w.copy()], [v.copy()]
+    for _ in range(num_steps):
+        v = momentum * v - learning_rate * np.asarray(grad_fn(w + momentum * v), dtype=np.float64)
+        w = w + v
+        ws.append(w.copy())
+        vs.append(v.copy())
+    return np.array(ws), np.array(vs)
+
+
+def keras_optimizer(optimizer="sgd", **hyper):
+    """The Keras 3 optimizer object that :func:`minimize` reproduces (same names and defaults)."""
+    from coursekit.keras_setup import import_keras
+
+    check_option(optimizer, "optimizer", tuple(OPTIMIZERS))
+    hp = {**OPTIMIZERS[optimizer], **hyper}
+    keras = import_keras()
+    if optimizer in ("sgd", "momentum", "nesterov"):
+        return keras.optimizers.SGD(nesterov=optimizer == "nesterov", **hp)
+    return (keras.optimizers.RMSprop if optimizer == "rmsprop" else keras.optimizers.Adam)(**hp)
+
+
+def keras_minimize(grad_fn: Callable, x0, optimizer="sgd", num_steps=100, **hyper):
+    """Like :func:`minimize`, but each step is Keras's ``optimizer.apply_gradients`` on a float64 variable.
+
+    Returns the trajectory (num_steps + 1,) + x0.shape, to compare with :func:`minimize`.
+    """
+    from coursekit.keras_setup import import_keras
+
+    keras = import_keras()
+    opt = keras_optimizer(optimizer, **hyper)
+    var = keras.Variable(np.array(x0, dtype=np.float64), dtype="float64")
+    path = [var.numpy().copy()]
+    for _ in range(check_scalar(num_steps, "num_steps", int, min_val=0)):
+        g = np.asarray(grad_fn(var.numpy().copy()), dtype=np.float64)
+        opt.apply_gradients([(keras.ops.convert_to_tensor(g), var)])
+        path.append(var.numpy().copy())
+    return np.array(path)

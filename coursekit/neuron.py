@@ -32,6 +32,7 @@ __all__ = [
     "mean_squared_error", "mean_absolute_error", "binary_crossentropy", "categorical_crossentropy",
     "EPSILON", "ONE_MINUS_EPSILON",
     "perceptron_predict", "perceptron_network_predict", "nand_weights", "xor_network",
+    "perceptron_train", "entropy", "cross_entropy", "kl_divergence",
 ]
 
 def _at_least_1d(x, name: str, hint: str = ""):
@@ -364,3 +365,65 @@ def xor_network():
     W2 = np.array([[2.0], [2.0]])
     b2 = np.array([-3.0])
     return [(W1, b1), (W2, b2)]
+
+
+def perceptron_train(x, y, lr=1.0, epochs=100, w=None, b=0.0):
+    """Rosenblatt's learning rule: for each example in turn, w += lr (y - y_hat) x, b += lr (y - y_hat).
+
+    ``x`` (n, d), ``y`` (n,) in {0, 1}, ``y_hat = step(x @ w + b)``.  Starts from ``w`` (zeros by
+    default) and ``b``; stops after the first epoch without a mistake (the perceptron convergence
+    theorem: on linearly separable data this happens after finitely many updates) or after
+    ``epochs``.  Returns ``(w (d,), b, errors)``, ``errors`` the mistakes (= updates) of each epoch.
+    """
+    x = as_float_array(x, "x", ndim=2, shape_hint="(n, d)")
+    y = as_float_array(y, "y", ndim=1, shape_hint="(n,) labels in {0, 1}")
+    if len(y) != len(x):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)} labels")
+    lr = check_scalar(lr, "lr", float, min_val=0.0)
+    epochs = check_scalar(epochs, "epochs", int, min_val=1)
+    w = np.zeros(x.shape[1]) if w is None else as_float_array(w, "w", ndim=1).copy()
+    b = float(b)
+    errors = []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(x, y):
+            delta = yi - (1.0 if xi @ w + b >= 0 else 0.0)
+            if delta:
+                w += lr * delta * xi
+                b += lr * delta
+                mistakes += 1
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, errors
+
+
+# --------------------------------------------------------------------------------------------
+# Information: entropy, cross-entropy, Kullback-Leibler divergence (natural log, nats)
+# --------------------------------------------------------------------------------------------
+
+def _distribution(p, name):
+    p = _at_least_1d(p, name, hint="(k,) probabilities")
+    if np.any(p < 0) or not np.allclose(p.sum(axis=-1), 1.0):
+        raise ValueError(f"{name} must be a probability distribution (>= 0, summing to 1 on the last axis)")
+    return p
+
+
+def entropy(p):
+    """H(P) = -sum_i p_i log p_i (terms with p_i = 0 count 0).  ``p`` (..., k) -> (...)."""
+    p = _distribution(p, "p")
+    logp = np.log(np.where(p > 0, p, 1.0))
+    return 0.0 - np.sum(p * logp, axis=-1)      # 0.0 - 0.0 is +0.0 (a certain P has entropy 0, not -0)
+
+
+def cross_entropy(p, q):
+    """H(P, Q) = -sum_i p_i log q_i (terms with p_i = 0 count 0; inf if q_i = 0 where p_i > 0)."""
+    p, q = _distribution(p, "p"), _distribution(q, "q")
+    with np.errstate(divide="ignore"):
+        logq = np.log(q)
+    return -np.sum(np.where(p > 0, p * logq, 0.0), axis=-1)
+
+
+def kl_divergence(p, q):
+    """D_KL(P || Q) = sum_i p_i log(p_i / q_i) = H(P, Q) - H(P) >= 0, zero only for P = Q."""
+    return cross_entropy(p, q) - entropy(p)

@@ -10,10 +10,18 @@ page.  No browser is needed to build the decks.  In a deck, press s for the
 speaker notes; for handouts, open it with ?print-pdf after the file name and
 print it to PDF from the browser.
 
+Slides are 1280x720 (a projector's 720p; reveal.js scales the box to the
+screen).  Code that only draws a figure is hidden in the deck when its cell
+is tagged remove-input (the notebook still shows it); a cell tagged
+remove-cell is left out of the deck.  --check-fit opens each deck in
+Chromium (Debian's chromium and Playwright, from `make test`'s set-up) and
+lists every slide whose content does not fit the box; it exits 1 if any.
+
 examples:
   coursekit decks                     # every lecture in ./notebooks, into ./decks
   coursekit decks notebooks/03_backprop.ipynb -o /tmp/decks
   coursekit decks --no-execute --assets ~/course/node_modules
+  coursekit decks notebooks/05_cnn_architectures.ipynb --check-fit
 """
 
 from __future__ import annotations
@@ -67,6 +75,13 @@ _REMOTE_CSS = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])((?:https?:)?//[^"'
 _REMOTE_IMPORT = re.compile(r"""\bimport\s*(?:[^;'"]*?from\s*)?\(?\s*["']((?:https?:)?//[^"']+)""")
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.IGNORECASE | re.DOTALL)
 _REMOTE_STRING = re.compile(r"""["'](https?://[^"'\s]+)""")
+
+# The slide box, in CSS pixels: 720p, what lecture-hall projectors show.
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
+# Cell tags (Jupyter Book's names): hidden in the deck, shown in the notebook.
+HIDE_INPUT_TAG = "remove-input"
+HIDE_CELL_TAG = "remove-cell"
+
 
 class AssetsMissing(FileNotFoundError):
     """The npm packages with reveal.js/MathJax/widget renderer are not installed."""
@@ -141,12 +156,20 @@ def export_deck(notebook, out_dir: Path = DEFAULT_OUT, execute: bool = True, tim
     nb = execute_notebook(path, timeout) if execute else nbformat.read(path, as_version=4)
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    exporter = SlidesExporter(template_name="coursekit_reveal", extra_template_basedirs=[str(TEMPLATES)])
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_input_tags = {HIDE_INPUT_TAG}
+    config.TagRemovePreprocessor.remove_cell_tags = {HIDE_CELL_TAG}
+    exporter = SlidesExporter(config=config, template_name="coursekit_reveal",
+                              extra_template_basedirs=[str(TEMPLATES)])
     for name, value in LOCAL_URLS.items():
         setattr(exporter, name, value)
     exporter.reveal_theme = "white"
     exporter.reveal_transition = "none"  # projectors and screen readers both prefer no motion
     exporter.reveal_number = "c/t"
+    exporter.reveal_width, exporter.reveal_height = str(SLIDE_WIDTH), str(SLIDE_HEIGHT)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
     body = _FONT_AWESOME_LINK.sub("", body)
     body = body.replace("</head>", PLAYER_ICONS_CSS + "\n</head>", 1)
@@ -203,6 +226,161 @@ def export_all(notebooks_dir: Path = DEFAULT_NOTEBOOKS, out_dir: Path = DEFAULT_
     return decks
 
 
+# -- does every slide fit the projector? ------------------------------------------------------------
+
+# Visits every slide with all its fragments shown and returns the ones whose content leaves the slide box,
+# or is cut off inside a box that hides or scrolls its overflow.  "Content" is what a viewer reads: text
+# (the boxes of its glyphs, not of the block around it) and pictures and controls (img, svg, canvas, input),
+# leaving out speaker notes and the inside of a closed <details>.
+_FIT_JS = r"""async () => {
+  const config = Reveal.getConfig(), W = config.width, H = config.height, out = [];
+  const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const PICTURES = 'img, svg, canvas, video, input, select, button, textarea';
+  // A closed <details> (a try-it answer) shows only its <summary>.
+  // MathJax's copy of each formula for screen readers is clipped to nothing on purpose.
+  const hidden = (el) => {
+    const d = el.closest('details:not([open])');
+    return (d && !el.closest('summary')) || el.closest('.MJX_Assistive_MathML');
+  };
+  const contentBoxes = (root) => {
+    const boxes = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      if (!node.textContent.trim() || parent.closest('aside.notes') || hidden(parent)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      for (const r of range.getClientRects()) if (r.width > 0 && r.height > 0) boxes.push(r);
+    }
+    for (const el of root.querySelectorAll(PICTURES)) {
+      if (el.closest('aside.notes') || hidden(el) || (el.closest('svg') && el.closest('svg') !== el)) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) boxes.push(r);
+    }
+    return boxes;
+  };
+  const measure = (slide) => {
+    const scale = Reveal.getScale(), box = document.querySelector('.reveal .slides').getBoundingClientRect();
+    let bottom = 0, right = 0, left = 0, top = 0;
+    for (const r of contentBoxes(slide)) {
+      bottom = Math.max(bottom, (r.bottom - box.top) / scale - H);
+      right = Math.max(right, (r.right - box.left) / scale - W);
+      left = Math.max(left, (box.left - r.left) / scale);
+      top = Math.max(top, (box.top - r.top) / scale);
+    }
+    const cut = [];
+    for (const el of slide.querySelectorAll('*')) {
+      if (el.closest('aside.notes') || hidden(el)) continue;
+      const style = getComputedStyle(el);
+      if (!/(auto|scroll|hidden)/.test(style.overflowX + style.overflowY)) continue;
+      if (el.scrollHeight <= el.clientHeight + 2 && el.scrollWidth <= el.clientWidth + 2) continue;
+      const r = el.getBoundingClientRect();
+      if (contentBoxes(el).some(c => c.right > r.right + 2 || c.bottom > r.bottom + 2 ||
+                                      c.left < r.left - 2 || c.top < r.top - 2))
+        cut.push(el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ')[0] : ''));
+    }
+    return {bottom: Math.round(bottom), right: Math.round(right), left: Math.round(left), top: Math.round(top),
+            cut: [...new Set(cut)].slice(0, 3)};
+  };
+  // Typeset math, not its TeX source or MathJax's preview: the deck re-renders a slide's formulas when the
+  // slide is shown, so a slide with math is measured again until MathJax is idle and two measures agree.
+  const mathBusy = () => window.MathJax && MathJax.Hub &&
+    (MathJax.Hub.queue.pending || MathJax.Hub.queue.running ||
+     Reveal.getCurrentSlide().querySelector('.MJXc-processing, .MathJax_Processing'));
+  const wait = (ms) => new Promise(r => setTimeout(r, ms));
+  const stacks = Reveal.getHorizontalSlides();
+  for (let h = 0; h < stacks.length; h++) {
+    const n = Math.max(stacks[h].querySelectorAll(':scope > section').length, 1);
+    for (let v = 0; v < n; v++) {
+      Reveal.slide(h, v, 10000);
+      await frames();
+      const slide = Reveal.getCurrentSlide();
+      let fit = measure(slide);
+      if (slide.querySelector('script[type^="math/tex"]')) {
+        for (let i = 0, same = 0; i < 60 && same < 3; i++) {
+          await wait(100);
+          const again = measure(slide);
+          same = (!mathBusy() && JSON.stringify(again) === JSON.stringify(fit)) ? same + 1 : 0;
+          fit = again;
+        }
+      }
+      const heading = slide.querySelector('h1, h2, h3, h4');
+      const text = (heading || slide).innerText.trim().split('\n')[0].slice(0, 60);
+      if (fit.bottom > 1 || fit.right > 1 || fit.left > 1 || fit.top > 1 || fit.cut.length) {
+        const i = Reveal.getIndices();
+        out.push({slide: i.h + '/' + (i.v || 0), title: text, ...fit});
+      }
+    }
+  }
+  Reveal.slide(0, 0, 0);
+  return {total: Reveal.getTotalSlides(), overflowing: out};
+}"""
+
+
+@dataclass
+class Fit:
+    """How the slides of one deck fit the slide box: ``overflowing`` lists the ones that do not."""
+
+    html: Path
+    total: int
+    overflowing: list[dict]
+
+    def __str__(self) -> str:
+        if not self.overflowing:
+            return f"{self.html.name}: all {self.total} slides fit {SLIDE_WIDTH}x{SLIDE_HEIGHT}"
+        lines = [f"{self.html.name}: {len(self.overflowing)} of {self.total} slides do not fit "
+                 f"{SLIDE_WIDTH}x{SLIDE_HEIGHT}"]
+        for o in self.overflowing:
+            sides = ", ".join(f"{k} +{o[k]}px" for k in ("bottom", "right", "left", "top") if o[k] > 1)
+            cut = f"; cut off inside {', '.join(o['cut'])}" if o["cut"] else ""
+            lines.append(f"  slide {o['slide']:>6}  {o['title']!r}: {sides}{cut}")
+        return "\n".join(lines)
+
+
+def chromium_path() -> str:
+    """Debian's Chromium (``apt-get install chromium``), or ``$COURSEKIT_CHROMIUM``."""
+    path = os.environ.get("COURSEKIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise FileNotFoundError("Chromium not found: install it (`apt-get install chromium`, done by "
+                                "`bash scripts/setup.sh --test`) or set COURSEKIT_CHROMIUM to a Chromium binary")
+    return path
+
+
+def measure_fit(page, html: Path) -> Fit:
+    """Open ``html`` in a Playwright ``page`` (viewport of the slide's size) and measure every slide."""
+    page.goto(Path(html).resolve().as_uri())
+    page.wait_for_function("() => window.Reveal && Reveal.isReady() && "
+                           "document.querySelector('.reveal').classList.contains('ready')", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('script[src*=\"MathJax\"]') || "
+                           "(window.MathJax && MathJax.Hub && MathJax.isReady)", timeout=60_000)
+    result = page.evaluate(_FIT_JS)
+    return Fit(Path(html), result["total"], result["overflowing"])
+
+
+def check_fit(decks: list[Path]) -> list[Fit]:
+    """Open each deck offline in Chromium at the slide's size and measure how its slides fit."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        raise FileNotFoundError("--check-fit needs Playwright: install the test extra "
+                                "(`bash scripts/setup.sh --test`, or pip install -e '.[test]')") from exc
+    executable = chromium_path()
+    fits = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            for html in decks:
+                context = browser.new_context(offline=True, viewport={"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT})
+                try:
+                    fits.append(measure_fit(context.new_page(), html))
+                finally:
+                    context.close()
+        finally:
+            browser.close()
+    return fits
+
+
 # -- `coursekit decks` -------------------------------------------------------------------------------
 
 def add_arguments(parser) -> None:
@@ -214,6 +392,9 @@ def add_arguments(parser) -> None:
                              "else ./node_modules)")
     parser.add_argument("--no-execute", action="store_true",
                         help="export the notebooks as they are, without running them first")
+    parser.add_argument("--check-fit", action="store_true",
+                        help=f"open each deck in Chromium at {SLIDE_WIDTH}x{SLIDE_HEIGHT} and list the slides whose "
+                             "content does not fit (exit 1 if any)")
 
 
 def run(args) -> int:
@@ -227,12 +408,16 @@ def run(args) -> int:
             raise CoursekitError(f"cannot read {nb} (permission denied); make it readable: chmod u+r {nb}")
     try:
         if args.notebooks:
+            decks = []
             for nb in args.notebooks:
-                deck = export_deck(nb, args.out, execute=not args.no_execute, assets=args.assets)
-                print(f"{deck.html}  {deck.bytes / 1e6:.1f} MB  ({deck.seconds:.0f} s)")
+                decks.append(export_deck(nb, args.out, execute=not args.no_execute, assets=args.assets))
+                print(f"{decks[-1].html}  {decks[-1].bytes / 1e6:.1f} MB  ({decks[-1].seconds:.0f} s)")
         else:
-            export_all(out_dir=args.out, execute=not args.no_execute, assets=args.assets)
+            decks = export_all(out_dir=args.out, execute=not args.no_execute, assets=args.assets)
+        fits = check_fit([d.html for d in decks]) if args.check_fit else []
     except (AssetsMissing, FileNotFoundError, RuntimeError) as exc:  # no assets, no lectures, failed decks
         raise CoursekitError(str(exc)) from exc
-    print(f"Open {Path(args.out) / '01_neuron.slides.html'} in a browser; press 's' for speaker notes.")
-    return 0
+    for fit in fits:
+        print(fit)
+    print(f"Open {decks[0].html} in a browser; press 's' for speaker notes.")
+    return 1 if any(f.overflowing for f in fits) else 0

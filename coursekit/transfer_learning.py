@@ -8,12 +8,14 @@ Contract functions (``exercises.md`` section 6):
 
 Offline setting used by the course (the data sets live in :mod:`coursekit.data` and are
 re-exported here).  SOURCE task (91 classes, ``source_task_data``): scikit-learn's
-handwritten 8x8 digits 0-4 plus printed Latin and Greek letters, digits 0-4 and symbols
-rendered from the fonts matplotlib ships.  TARGET task (``target_task_data``): handwritten
-digits 5-9 (relabelled 0-4) with only a few labelled images per class.  ``scripts/train_pretrained_base.py`` trains a
-small CNN base with BatchNormalization on the source task and ships it as
-``coursekit/datafiles/digits_base.keras``.  (A base trained on the digits 0-4 alone
-learned features too narrow to beat training from scratch on 5-9.)
+handwritten 8x8 digits 0-4 plus printed digits 0-4, Latin and Greek letters and symbols
+rendered from the fonts matplotlib ships (:func:`source_task_summary` counts them).  Some
+of these glyphs look like the target digits (S like 5, G like 6, g and q like 8 and 9;
+:func:`nearest_source_classes` measures it).  TARGET task (``target_task_data``):
+handwritten digits 5-9 (relabelled 0-4) with only a few labelled images per class.
+``scripts/train_pretrained_base.py`` trains a small CNN base with BatchNormalization on the
+source task and ships it as ``coursekit/datafiles/digits_base.keras``.  (A base trained on
+the digits 0-4 alone learned features too narrow to beat training from scratch on 5-9.)
 Online users can use a real ImageNet base instead (``load_pretrained_base``).
 
 Keras is imported inside the functions, so importing this module does not import
@@ -29,7 +31,15 @@ from pathlib import Path
 
 import numpy as np
 
-from coursekit.data import SOURCE_CLASSES, TARGET_DIGITS, source_task_data, target_task_data
+from coursekit.data import (
+    GLYPH_FONTS,
+    SOURCE_CLASSES,
+    SOURCE_DIGITS,
+    TARGET_DIGITS,
+    digits_8x8,
+    source_task_data,
+    target_task_data,
+)
 from coursekit.keras_setup import import_keras
 from coursekit.validation import as_float_array, check_option, check_scalar
 
@@ -44,6 +54,11 @@ __all__ = [
     "prepare_images",
     "compare_strategies",
     "bn_pitfall_demo",
+    "training_flag_demo",
+    "source_task_summary",
+    "nearest_source_classes",
+    "parameter_breakdown",
+    "split_per_class",
     "SHIPPED_BASE_PATH",
     "SOURCE_CLASSES",
 ]
@@ -146,8 +161,9 @@ def build_digits_base(input_shape=(8, 8, 1)):
         - conv3 Conv 64@3x3 - bn3 - ReLU - conv4 Conv 64@3x3 - bn4 - ReLU
 
     "same" padding, no conv bias (BN's beta plays that role).  Output ``(N, 4, 4, 64)``
-    for 8x8 inputs; 64,512 conv weights + 768 BN parameters (384 of them the non-trainable
-    moving statistics).  The BN layers make the fine-tuning pitfall real.  BN momentum
+    for 8x8 inputs; 64,800 conv weights (9 * (1*32 + 32*32 + 32*64 + 64*64)) + 768 BN
+    parameters (gamma and beta, 384, trainable; the moving mean and variance, 384, not):
+    65,568 in all (:func:`parameter_breakdown`).  The BN layers make the fine-tuning pitfall real.  BN momentum
     is 0.9 (Keras's default 0.99 needs ~500 steps before the moving statistics are
     usable, more than this small training run has).
     """
@@ -242,8 +258,9 @@ def _load_shipped_base():
 def load_pretrained_base(source: str = "auto", cache_dir=None):
     """A pretrained base model (no classifier top) taking images in [0, 1].
 
-    source="shipped":  the small CNN trained on the source task (handwritten digits 0-4
-                       and printed glyphs; input 8x8x1, output 4x4x64),
+    source="shipped":  the small CNN trained on the 91-class source task (handwritten
+                       and printed digits 0-4, printed letters and symbols; input 8x8x1,
+                       output 4x4x64),
                        from ``coursekit/datafiles/digits_base.keras``; always offline.
     source="imagenet": MobileNetV2 (alpha 0.35, input 96x96x3, output 3x3x1280) with
                        ImageNet weights, downloaded once into the Keras cache
@@ -270,13 +287,13 @@ def load_pretrained_base(source: str = "auto", cache_dir=None):
                                f"({type(exc).__name__}: {exc}); use source='shipped' offline") from exc
         return _build_imagenet_base(path)
     if not _network_reachable():
-        print("coursekit: using the shipped digits base (trained on digits 0-4 and printed glyphs): "
+        print("coursekit: using the shipped digits base (trained on 91 classes: digits 0-4, letters, symbols): "
               "no cached ImageNet weights and no network")
         return _load_shipped_base()
     try:
         path = _download_imagenet_weights(cache_dir)
     except Exception as exc:  # offline behind a proxy, HTTP error, disk full ...
-        print(f"coursekit: using the shipped digits base (trained on digits 0-4 and printed glyphs): "
+        print(f"coursekit: using the shipped digits base (trained on 91 classes: digits 0-4, letters, symbols): "
               f"the ImageNet download failed ({type(exc).__name__})")
         return _load_shipped_base()
     print(f"coursekit: using the ImageNet MobileNetV2 base (weights downloaded to {path})")
@@ -412,7 +429,8 @@ def bn_pitfall_demo(n_per_class: int = 10, epochs: int = 3, num_layers: int = 4,
     """Fine-tune the shipped base twice and measure how much its BN moving statistics move.
 
     Both runs build the model with :func:`build_transfer_model`, i.e. with
-    ``base(x, training=False)``, then train ``epochs`` epochs on the target data:
+    ``base(x, training=False)``, then train ``epochs`` epochs on the target data at
+    ``learning_rate``, after:
       naive:   ``base.trainable = True`` (every layer, BatchNormalization included)
       careful: :func:`unfreeze_top_layers(base, num_layers)` (BN stays frozen)
     Measured in Keras 3.15: in the naive run the moving means and variances change
@@ -420,10 +438,9 @@ def bn_pitfall_demo(n_per_class: int = 10, epochs: int = 3, num_layers: int = 4,
     a trainable BN layer then normalises with batch statistics and updates its moving
     averages towards the target data); in the careful run they do not change at all.
 
-    Returns ``{"naive": {...}, "careful": {...}}``, each with
-    ``max_abs_change_mean``, ``max_abs_change_var``, ``max_rel_change_var`` (over all
-    BN channels), ``per_layer`` ({bn name: (max |d mean|, max |d var|)}) and
-    ``test_accuracy`` after the run.
+    Returns ``{"naive": {...}, "careful": {...}}``, each with ``max_abs_change_mean``,
+    ``max_abs_change_var``, ``max_rel_change_var`` (over all BN channels), ``per_layer``
+    ({bn name: (max |d mean|, max |d var|)}) and ``test_accuracy`` after the run.
     """
     keras = import_keras()
     x, y, x_test, y_test = target_task_data(n_per_class, seed)
@@ -454,3 +471,142 @@ def bn_pitfall_demo(n_per_class: int = 10, epochs: int = 3, num_layers: int = 4,
             "test_accuracy": float(accuracy),
         }
     return results
+
+
+def training_flag_demo(images, base_model=None) -> dict:
+    """Which flag decides a BatchNormalization layer's mode inside a model: measured, no training.
+
+    The base is called as in :func:`build_transfer_model`, ``base(inputs, training=False)``,
+    inside an outer ``keras.Model``; the base is made trainable (as for fine-tuning) with
+    its BN layers either trainable or frozen.  The outer model is then called with
+    ``training`` None, False and True (``fit`` uses True).  Returned:
+    ``{(bn_trainable, outer_training): max |output - inference output|}``, where the
+    inference output is ``base(images, training=False)``.  A non-zero value means the
+    BN layers normalised with the batch's own statistics (training mode).  Keras 3:
+    only ``(True, True)`` is non-zero: the outer ``training=True`` overrides the
+    ``training=False`` written in the call, and only ``trainable=False`` on the BN layer
+    keeps it in inference mode.  (Calling the model does not update the moving
+    statistics; ``fit`` would.)
+    """
+    keras = import_keras()
+    template = _fresh_base(base_model)
+    x = prepare_images(images, template)
+    out = {}
+    for bn_trainable in (True, False):
+        base = _fresh_base(template)
+        inputs = keras.Input(shape=tuple(base.input_shape[1:]))
+        outer = keras.Model(inputs, base(inputs, training=False))
+        base.trainable = True
+        for layer in base._flatten_layers(include_self=False, recursive=True):
+            if _is_batch_norm(layer, keras):
+                layer.trainable = bn_trainable
+        reference = np.asarray(base(x, training=False))
+        for training in (None, False, True):
+            out[(bn_trainable, training)] = float(np.abs(np.asarray(outer(x, training=training)) - reference).max())
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Describing the source task and the base (computed, for the lecture and the tests)
+# ---------------------------------------------------------------------------
+
+def _class_group(name: str) -> str:
+    """The group of a source class: digits, Latin capitals/small letters, Greek capitals/small letters, symbols."""
+    import unicodedata
+
+    if name.isdigit():
+        return "digits 0-4"
+    if name.isascii() and name.isalpha():
+        return "Latin capitals" if name.isupper() else "Latin small letters"
+    if "GREEK" in unicodedata.name(name, ""):
+        return "Greek capitals" if name.isupper() else "Greek small letters"
+    return "symbols"
+
+
+def source_task_summary(x_source=None, y_source=None, class_names=SOURCE_CLASSES) -> dict:
+    """What the shipped base was trained on, counted from the data.
+
+    ``x_source, y_source``: :func:`source_task_data` (computed when None).  Returns
+    ``{"classes": 91, "images": N, "fonts": fonts rendered, "per_class": (classes,) counts, "groups": [row, ...],
+    "handwritten": handwritten digits 0-4, "printed_digits": printed images of the digits 0-4}``;
+    a group row is ``(group, classes, their characters, fewest images per class, most, images)``.
+    The handwritten images are scikit-learn's digits 0-4 (every one of them); the other
+    images of the digit classes are printed renderings.
+    """
+    if y_source is None:
+        x_source, y_source = source_task_data()
+    y = np.asarray(y_source)
+    per_class = np.bincount(y, minlength=len(class_names))
+    _, digit_labels = digits_8x8()
+    handwritten = int(np.isin(digit_labels, SOURCE_DIGITS).sum())
+    groups = {}
+    for label, name in enumerate(class_names):
+        groups.setdefault(_class_group(name), []).append(label)
+    rows = [(g, len(ls), " ".join(class_names[i] for i in ls), int(per_class[ls].min()), int(per_class[ls].max()),
+             int(per_class[ls].sum())) for g, ls in groups.items()]
+    digit_total = sum(r[5] for r in rows if r[0] == "digits 0-4")
+    return {"classes": len(class_names), "images": int(len(y)), "fonts": len(GLYPH_FONTS), "per_class": per_class,
+            "groups": rows,
+            "handwritten": handwritten, "printed_digits": digit_total - handwritten}
+
+
+def nearest_source_classes(x_source, y_source, x_target, y_target, class_names=SOURCE_CLASSES,
+                           target_names=TARGET_DIGITS, top: int = 3) -> dict:
+    """For each target class: which source classes hold the nearest source image (Euclidean, pixels).
+
+    Every target image ``(H, W, C)`` is compared with every source image; the class of the
+    nearest one is counted.  Returns ``{"rows": [(target name, images, [(source class,
+    share), ...top]), ...], "glyph_share": share of target images whose nearest source image
+    is not one of the digits 0-4}``.  Pixel distance is a crude similarity, but it is
+    computed independently of any network: it shows which source glyphs look like the
+    target digits.
+    """
+    top = check_scalar(top, "top", int, min_val=1)
+    s = np.asarray(x_source, np.float64).reshape(len(x_source), -1)
+    t = np.asarray(x_target, np.float64).reshape(len(x_target), -1)
+    d2 = (t ** 2).sum(1)[:, None] - 2 * t @ s.T + (s ** 2).sum(1)[None, :]
+    nearest = np.asarray(y_source)[d2.argmin(axis=1)]
+    y_target = np.asarray(y_target)
+    rows = []
+    for k, name in enumerate(target_names):
+        mine = nearest[y_target == k]
+        counts = np.bincount(mine, minlength=len(class_names))
+        order = np.argsort(-counts, kind="stable")[:top]
+        rows.append((name, int(len(mine)), [(class_names[i], float(counts[i] / len(mine))) for i in order]))
+    glyph = ~np.isin(np.array(class_names)[nearest], [str(d) for d in SOURCE_DIGITS])
+    return {"rows": rows, "glyph_share": float(glyph.mean())}
+
+
+def parameter_breakdown(model) -> dict:
+    """A model's parameters by role: conv/dense weights, BN gamma/beta, BN moving statistics.
+
+    Returns ``{"total", "trainable", "non_trainable", "weights" (kernels and biases),
+    "bn_gamma_beta", "bn_moving"}``; trainable/non-trainable as the model's current
+    ``trainable`` flags say.
+    """
+    keras = import_keras()
+    size = lambda ws: int(sum(int(np.prod(w.shape)) for w in ws))  # noqa: E731
+    bn = [layer for layer in model._flatten_layers(include_self=False, recursive=True) if _is_batch_norm(layer, keras)]
+    bn_gamma_beta = sum(size([v for v in (layer.gamma, layer.beta) if v is not None]) for layer in bn)
+    bn_moving = sum(size([layer.moving_mean, layer.moving_variance]) for layer in bn)
+    total = int(model.count_params())
+    return {"total": total, "trainable": size(model.trainable_weights),
+            "non_trainable": size(model.non_trainable_weights), "weights": total - bn_gamma_beta - bn_moving,
+            "bn_gamma_beta": bn_gamma_beta, "bn_moving": bn_moving}
+
+
+def split_per_class(x, y, n_per_class: int, seed: int = 0):
+    """Take ``n_per_class`` images of each class out of ``(x, y)``: ``(x_a, y_a, x_rest, y_rest)``.
+
+    Used to hold out a validation set from the target test pool (drawn with ``seed``,
+    without replacement; the rest keeps its order).
+    """
+    y = np.asarray(y)
+    rng = np.random.default_rng(seed)
+    picked = np.zeros(len(y), bool)
+    for label in np.unique(y):
+        idx = np.flatnonzero(y == label)
+        n = check_scalar(n_per_class, "n_per_class", int, min_val=1, max_val=len(idx))
+        picked[rng.choice(idx, size=n, replace=False)] = True
+    x = np.asarray(x)
+    return x[picked], y[picked], x[~picked], y[~picked]

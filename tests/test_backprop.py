@@ -553,3 +553,104 @@ def test_bad_input_raises_clear_errors(rng):
     with pytest.raises(ValueError, match="input_image"):
         bp.deep_learning_predict(np.zeros((20, 25)), np.zeros((20, 20)), np.zeros((20, 20)),
                                  np.zeros((5, 20)), np.zeros((5, 4, 4)))
+
+
+# ------------------------------------------------------------------------------------------
+# lecture 3's additions: L1 proximal step, backward cost, initialisation, expressiveness, splits
+# ------------------------------------------------------------------------------------------
+
+def test_soft_threshold_is_the_proximal_step_of_l1():
+    w = np.array([-0.5, -2e-4, 0.0, 1e-4, 3e-4, 0.7])
+    t = 3e-4
+    got = bp.soft_threshold(w, t)
+    # the proximal step minimises (u - w)^2 / 2 + t |u| elementwise: brute force on a fine grid
+    grid = np.linspace(-1, 1, 200_001)
+    brute = np.array([grid[np.argmin((grid - wi) ** 2 / 2 + t * np.abs(grid))] for wi in w])
+    np.testing.assert_allclose(got, brute, atol=1e-5)
+    assert np.count_nonzero(got == 0) == 4
+
+
+def test_train_mlp_proximal_l1_gives_exact_zeros_subgradient_does_not():
+    data = bp.moons(n_train=20, n_val=20)
+    start = bp.init_mlp([2, 16, 16, 2], seed=0)
+    sub, _ = bp.train_mlp(data[0], data[1], start, 0.1, 200, l1=3e-2, seed=0)
+    prox, _ = bp.train_mlp(data[0], data[1], start, 0.1, 200, l1=3e-2, l1_step="proximal", seed=0)
+    n_sub = sum(np.count_nonzero(k == 0) for k, _ in sub)
+    n_prox = sum(np.count_nonzero(k == 0) for k, _ in prox)
+    assert n_sub == 0 and n_prox > 10
+    # the subgradient weights near 0 jitter within one step (lr * l1) of it
+    small = np.concatenate([k.ravel() for k, _ in sub])
+    assert np.count_nonzero(np.abs(small) <= 0.1 * 3e-2) > 10
+    # with l1 = 0 both steps are the same
+    a, _ = bp.train_mlp(data[0], data[1], start, 0.1, 5, l2=1e-2, seed=0)
+    b, _ = bp.train_mlp(data[0], data[1], start, 0.1, 5, l2=1e-2, l1_step="proximal", seed=0)
+    for (ka, _), (kb, _) in zip(a, b):
+        np.testing.assert_array_equal(ka, kb)
+    with pytest.raises(ValueError, match="l1_step"):
+        bp.train_mlp(data[0], data[1], start, 0.1, 1, l1_step="lasso")
+
+
+def test_matmul_flops_counts_products():
+    # (N, a) @ (a, b): N*a*b multiplies and as many adds
+    fwd, bwd = bp.matmul_flops([3, 4, 5], batch=2)
+    assert fwd == 2 * 2 * (3 * 4 + 4 * 5)
+    assert bwd == 2 * 2 * (2 * 3 * 4 + 2 * 4 * 5) - 2 * 2 * 3 * 4
+    r = bp.time_forward_backward((8, 16, 4), batch=4, repeats=1)
+    assert r["forward_s"] > 0 and r["backward_s"] > 0 and r["forward_flops"] == bp.matmul_flops((8, 16, 4), 4)[0]
+
+
+def test_gradient_norm_grid_separates_the_factors():
+    x, y = bp.vanishing_data(n=50)
+    grid = bp.gradient_norm_grid(x, y, hidden=(16,) * 4)
+    assert set(grid) == {("sigmoid", "glorot"), ("sigmoid", "he"), ("relu", "glorot"), ("relu", "he")}
+    np.testing.assert_allclose(grid["relu", "he"], bp.layer_gradient_norms(
+        x, y, bp.init_mlp([64, 16, 16, 16, 16, 10], seed=0, init="he"), "relu"))
+
+
+def test_activation_variances_follow_the_variance_argument():
+    # He keeps E[a^2] = Var(z)/2 = fan_in * (2/fan_in) * E[a^2]/2 constant; plain N(0, s^2) multiplies
+    # it by fan_in * s^2 / 2 per ReLU layer
+    he = bp.activation_variances("relu", "he", width=512, depth=4, n=2000)
+    assert np.all(np.abs(he - 1) < 0.35)
+    s = 0.1
+    plain = bp.activation_variances("relu", s, width=512, depth=4, n=2000)
+    np.testing.assert_allclose(plain[1:] / plain[:-1], 512 * s**2 / 2, rtol=0.25)
+    glorot = bp.activation_variances("relu", "glorot", width=512, depth=6, n=2000)
+    np.testing.assert_allclose(glorot[1:] / glorot[:-1], 0.5, rtol=0.25)
+
+
+def test_staircase_network_approximates_and_improves_with_width():
+    f = np.cos
+    x = np.linspace(0, 3, 301)[:, None]
+    errs = [np.abs(bp.mlp_forward(x, bp.staircase_network(f, n, 0, 3), "sigmoid")[:, 0] - f(x[:, 0])).max()
+            for n in (4, 16, 64)]
+    assert errs[0] > errs[1] > errs[2] and errs[2] < 0.05
+    (w1, b1), (w2, b2) = bp.staircase_network(f, 5)
+    assert w1.shape == (1, 5) and b1.shape == (5,) and w2.shape == (5, 1) and b2.shape == (1,)
+
+
+def test_sawtooth_and_linear_pieces():
+    x = np.linspace(0, 1, 9)
+    np.testing.assert_allclose(bp.tent(x), 1 - np.abs(2 * x - 1))
+    np.testing.assert_allclose(bp.sawtooth(x, 2), bp.tent(bp.tent(x)))
+    for k in range(1, 7):
+        assert bp.count_linear_pieces(lambda t, k=k: bp.sawtooth(t, k)) == 2**k
+    assert bp.count_linear_pieces(lambda t: 3 * t + 1) == 1
+    assert bp.count_linear_pieces(lambda t: np.abs(t - 0.25), n=8) == 2
+
+
+def test_splits_partition_the_data():
+    assert bp.split_sizes(1797) == (1079, 359, 359)
+    tr, va, te = bp.split_indices(100, 0.1, 0.3, seed=1)
+    assert (len(tr), len(va), len(te)) == (60, 10, 30)
+    assert sorted(np.concatenate([tr, va, te]).tolist()) == list(range(100))
+    parts = bp.digits_splits()
+    assert [len(parts[k][0]) for k in ("train", "val", "test")] == [1079, 359, 359]
+    assert parts["train"][0].shape[1] == 64 and parts["test"][1].shape[1] == 10
+
+
+def test_weight_stats():
+    params = [(np.array([[0.0, 1e-4], [-2.0, 0.5]]), np.zeros(2)), (np.array([[0.0], [3.0]]), np.zeros(1))]
+    s = bp.weight_stats(params)
+    assert s == {"n": 6, "exact_zeros": 2, "near_zero": 3, "mean_abs": pytest.approx(5.5001 / 6),
+                 "max_abs": 3.0}

@@ -239,3 +239,79 @@ def test_small_cnn_and_feature_maps(keras, rng):
     np.testing.assert_allclose(maps["conv1"], np.asarray(conv1(image[None]))[0], rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="layer_names"):
         ca.feature_maps(model, image, ["nope"])
+
+
+# ---------------------------------------------------------------- counts from a configuration, shares
+
+@pytest.mark.slow
+@pytest.mark.parametrize("constructor, count", [
+    ("ResNet50", lambda: ca.resnet_param_count((3, 4, 6, 3))),
+    ("DenseNet121", lambda: ca.densenet_param_count((6, 12, 24, 16))),
+    ("VGG16", lambda: ca.vgg_param_count((2, 2, 3, 3, 3))),
+])
+def test_param_counts_from_the_configuration_match_keras_applications(keras, constructor, count):
+    model = getattr(keras.applications, constructor)(weights=None)
+    got = count()
+    assert got["total"] == model.count_params()
+    assert got["trainable"] == sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert got["non_trainable"] == sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
+    keras.backend.clear_session()
+
+
+def test_param_counts_of_the_lecture_rows():
+    # keras.applications' counts (ResNet101, DenseNet201: count_params() with weights=None)
+    assert ca.resnet_param_count((3, 4, 23, 3))["total"] == 44_707_176
+    assert ca.densenet_param_count((6, 12, 48, 32))["total"] == 20_242_984
+    assert ca.vgg_param_count((2, 2, 4, 4, 4))["total"] == 143_667_240
+    assert ca.resnet_param_count((3, 4, 23, 3))["conv_dense_depth"] == 101
+    assert ca.densenet_param_count((6, 12, 48, 32))["conv_dense_depth"] == 201
+    rows = {r["name"]: r for r in ca.pretrained_networks_table([], counted=["resnet101", "vgg16"])}
+    assert rows["resnet101"]["params_m"] == 44.707176
+    assert rows["resnet101"]["method"] == "counted from the configuration"
+    assert rows["vgg16"]["trainable_params_m"] == rows["vgg16"]["params_m"]
+    assert rows["mobilenetv2"]["params_m"] is None
+    with pytest.raises(ValueError, match="counted"):
+        ca.pretrained_networks_table([], counted=["squeezenet"])
+
+
+def test_dense_parameter_shares(keras):
+    model = keras.Sequential([keras.Input((6, 6, 2)), keras.layers.Conv2D(3, 3), keras.layers.Flatten(),
+                              keras.layers.Dense(5, name="d1"), keras.layers.Dense(2, name="d2")])
+    conv, d1, d2 = 3 * 3 * 2 * 3 + 3, 4 * 4 * 3 * 5 + 5, 5 * 2 + 2
+    got = ca.dense_parameter_shares(model)
+    assert got["total"] == conv + d1 + d2 and got["dense"] == {"d1": d1, "d2": d2}
+    assert got["dense_share"] == pytest.approx((d1 + d2) / (conv + d1 + d2))
+    assert got["shares"]["d1"] == pytest.approx(d1 / (conv + d1 + d2))
+
+
+def test_upsampling_comparison_against_numpy(keras, rng):
+    x = rng.uniform(size=(4, 6))
+    kernel = rng.normal(size=(2, 2))
+    got = ca.upsampling_comparison(x, kernel)
+    pooled = np.array([[x[2 * i:2 * i + 2, 2 * j:2 * j + 2].max() for j in range(3)] for i in range(2)])
+    np.testing.assert_allclose(got["max-pooled"], pooled)
+    np.testing.assert_allclose(got["UpSampling2D"], np.repeat(np.repeat(pooled, 2, 0), 2, 1), rtol=1e-6)
+    np.testing.assert_allclose(got["Conv2DTranspose"], np.kron(pooled, kernel), rtol=1e-5, atol=1e-6)
+    unpooled = got["max unpooling"]
+    assert np.count_nonzero(unpooled) == pooled.size
+    np.testing.assert_allclose(unpooled[unpooled != 0], x[unpooled != 0])      # values back in place
+    with pytest.raises(ValueError, match="even"):
+        ca.upsampling_comparison(np.zeros((3, 4)), kernel)
+
+
+def test_activation_maximization_raises_the_class_score(keras):
+    keras.utils.set_random_seed(1)
+    model = ca.small_cnn()
+    before = [w.copy() for w in model.get_weights()]
+    r = ca.activation_maximization(model, classes=[3, 7], steps=15)
+    assert r["images"].shape == (2, 8, 8, 1) and r["images"].min() >= 0 and r["images"].max() <= 1
+    assert np.all(r["objective"][-1] > r["objective"][0])
+    np.testing.assert_allclose(r["probabilities"], np.asarray(model(r["images"])), rtol=1e-5, atol=1e-6)
+    head = model.get_layer("output")
+    feats = keras.Model(model.inputs, head.input)([r["images"]])
+    np.testing.assert_allclose(r["logits"], np.asarray(feats) @ np.asarray(head.kernel) + np.asarray(head.bias),
+                               rtol=1e-4, atol=1e-4)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="classes"):
+        ca.activation_maximization(model, classes=[10])

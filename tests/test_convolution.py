@@ -456,3 +456,50 @@ def test_bad_input_messages():
         cv.conv2d(np.array([["a"]]), k)
     # a "same" convolution may use a kernel larger than the image: TF pads enough
     assert cv.conv2d(x, np.zeros((7, 7, 3, 2)), padding="same").shape == (1, 5, 5, 2)
+
+
+# -- lecture demonstrations: why vision is hard, simple and complex cells ---------------------------
+
+def test_pixel_distance_study_against_brute_force(rng):
+    """Distances and nearest-neighbour accuracy recomputed by plain loops on a few random images."""
+    images = rng.random((24, 6, 6))
+    labels = np.arange(24) % 3
+    study = cv.pixel_distance_study(images, labels)
+    flat = images.reshape(24, -1)
+    for i in range(24):
+        others = [np.linalg.norm(flat[i] - flat[j]) for j in range(24) if labels[j] != labels[i]]
+        same = [np.linalg.norm(flat[i] - flat[j]) for j in range(24) if labels[j] == labels[i] and j != i]
+        assert study["nearest_other"][i] == pytest.approx(min(others))
+        assert study["nearest_same"][i] == pytest.approx(min(same))
+
+    def nn_accuracy(queries):
+        hits = 0
+        for q, t in zip(queries, range(1, 24, 2)):
+            d = [np.sum((q - flat[j]) ** 2) for j in range(0, 24, 2)]
+            hits += labels[0::2][int(np.argmin(d))] == labels[t]
+        return hits / len(queries)
+
+    assert study["nn_accuracy_unchanged"] == pytest.approx(nn_accuracy(flat[1::2]))
+    shifted = study["variations"]["shifted 1 px right (viewpoint)"]
+    moved = np.stack([np.pad(img, ((0, 0), (1, 0)))[:, :-1] for img in images]).reshape(24, -1)
+    np.testing.assert_allclose(shifted["distance"], np.linalg.norm(moved - flat, axis=1))
+    assert shifted["farther"] == pytest.approx(np.mean(shifted["distance"] > study["nearest_other"]))
+    assert shifted["nn_accuracy"] == pytest.approx(nn_accuracy(moved[1::2]))
+    bright = study["variations"]["brighter: + 0.3 everywhere (illumination)"]
+    np.testing.assert_allclose(bright["distance"], 0.3 * 6)          # sqrt(36 * 0.3**2)
+    with pytest.raises(ValueError, match="labels"):
+        cv.pixel_distance_study(images, labels[:5])
+
+
+def test_bar_image_and_simple_complex_cells():
+    img = cv.bar_image(15, 3)
+    assert img.sum() == 7 and (img[:, 3] == img.max(1)).all() and img[4:11, 3].all()
+    assert cv.bar_image(9, 2, "horizontal", length=5)[2].sum() == 5
+    r = cv.simple_complex_responses(size=15, pool=5)
+    # the simple cell sees the bar only on its centre column; the complex cell over its 5 columns
+    np.testing.assert_array_equal(np.flatnonzero(r["simple"]), [7])
+    np.testing.assert_array_equal(np.flatnonzero(r["complex"]), [5, 6, 7, 8, 9])
+    assert r["complex"].max() == pytest.approx(cv.LINE_DETECTOR[:, 1].sum())
+    assert not cv.simple_complex_responses(orientation="horizontal")["complex"].any()
+    with pytest.raises(ValueError, match="orientation"):
+        cv.bar_image(orientation="diagonal")

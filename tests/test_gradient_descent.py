@@ -317,3 +317,81 @@ def test_momentum_beats_plain_sgd_in_the_valley():
     f_end = {name: G.elongated_valley(G.minimize(grad, x0, name, 60, learning_rate=0.2)[-1])
              for name in ("sgd", "momentum", "nesterov")}
     assert f_end["momentum"] < f_end["sgd"] and f_end["nesterov"] < f_end["sgd"]
+
+
+# ------------------------------------------------------------------ curvature, conditioning, Nesterov's two forms
+
+def test_valley_hessian_is_the_finite_difference_hessian():
+    for angle in (0.0, 0.6):
+        x0, h = np.array([0.7, -0.4]), 1e-4
+        g = lambda p: G.elongated_valley_gradient(p, angle)  # noqa: E731
+        num = np.array([(g(x0 + h * e) - g(x0 - h * e)) / (2 * h) for e in np.eye(2)])
+        np.testing.assert_allclose(G.valley_hessian(angle), num, atol=1e-8)
+
+
+def test_curvature_bounds_match_the_behaviour_of_gradient_descent(rng):
+    m = rng.standard_normal((3, 3))
+    A = m @ m.T + 0.1 * np.eye(3)
+    c = G.curvature(A)
+    ev = np.linalg.eigvalsh(A)
+    np.testing.assert_allclose(c.eigenvalues, ev)
+    assert c.condition_number == pytest.approx(ev[-1] / ev[0])
+    assert c.max_stable_lr == pytest.approx(2 / ev[-1])
+    x0 = rng.standard_normal(3)
+    stable = G.gradient_descent(lambda x: A @ x, x0, 0.99 * c.max_stable_lr, 3000)[-1]
+    unstable = G.gradient_descent(lambda x: A @ x, x0, 1.01 * c.max_stable_lr, 3000)[-1]
+    assert np.linalg.norm(stable) < np.linalg.norm(x0) < np.linalg.norm(unstable)
+    # the slowest component shrinks by exactly contraction() per step
+    lr = 1 / ev[-1]
+    steps = 50
+    _, V = np.linalg.eigh(A)
+    path = G.gradient_descent(lambda x: A @ x, V[:, 0], lr, steps)
+    assert np.linalg.norm(path[-1]) == pytest.approx(c.contraction(lr) ** steps, rel=1e-9)
+    assert c.steps_to_shrink(10.0, lr) == pytest.approx(np.log(10) / -np.log(1 - ev[0] / ev[-1]))
+    assert c.steps_to_shrink(10.0, 3 * c.max_stable_lr) == float("inf")
+    with pytest.raises(ValueError, match="positive definite"):
+        G.curvature(-A)
+
+
+def test_linear_mse_hessian_and_descent_match_numpy(rng):
+    x = rng.normal(50, 10, size=(30, 2))
+    y = rng.standard_normal(30)
+    X = np.c_[x, np.ones(30)]
+    loss = lambda wb: np.mean((X @ wb - y) ** 2)  # noqa: E731
+    wb0 = rng.standard_normal(3)
+    h = 1e-3
+    num = np.array([[(loss(wb0 + h * ei + h * ej) - loss(wb0 + h * ei - h * ej) - loss(wb0 - h * ei + h * ej)
+                      + loss(wb0 - h * ei - h * ej)) / (4 * h * h) for ej in np.eye(3)] for ei in np.eye(3)])
+    np.testing.assert_allclose(G.linear_mse_hessian(x), num, rtol=1e-6)
+    z = (x - x.mean(0)) / x.std(0)
+    path, losses, optimum, best = G.linear_mse_descent(z, y, 0.4, 200)
+    assert path.shape == (201, 3) and losses.shape == (201,)
+    np.testing.assert_allclose(optimum, np.linalg.lstsq(np.c_[z, np.ones(30)], y, rcond=None)[0])
+    np.testing.assert_allclose(path[-1], optimum, atol=1e-8)
+    assert losses[0] == pytest.approx(np.mean(y ** 2)) and losses[-1] == pytest.approx(best)
+
+
+def test_nesterov_lookahead_plus_mu_v_is_keras_nesterov(keras, tf):
+    x0, lr, mu, steps = np.array([-4.0, 1.5]), 0.125, 0.8125, 12
+    w, v = G.nesterov_lookahead(G.elongated_valley_gradient, x0, lr, mu, steps)
+    opt = keras.optimizers.SGD(lr, momentum=mu, nesterov=True)
+    var = keras.Variable(x0, dtype="float64")
+    for t in range(steps):
+        opt.apply_gradients([(tf.constant(G.elongated_valley_gradient(var.numpy())), var)])
+        np.testing.assert_allclose(w[t + 1] + mu * v[t + 1], var.numpy(), rtol=1e-10, atol=1e-12)
+    assert np.abs(w[1:] - (w[1:] + mu * v[1:])).max() > 0.1   # the stored points differ from w
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "rmsprop", "adam"])
+def test_keras_minimize_is_keras(keras, tf, optimizer):
+    x0 = np.array([-4.0, 1.5])
+    path = G.keras_minimize(G.elongated_valley_gradient, x0, optimizer, 4, learning_rate=0.125)
+    opt = {"sgd": lambda: keras.optimizers.SGD(0.125),
+           "momentum": lambda: keras.optimizers.SGD(0.125, momentum=0.9),
+           "nesterov": lambda: keras.optimizers.SGD(0.125, momentum=0.9, nesterov=True),
+           "rmsprop": lambda: keras.optimizers.RMSprop(0.125),
+           "adam": lambda: keras.optimizers.Adam(0.125)}[optimizer]()
+    var = keras.Variable(x0, dtype="float64")
+    for t in range(4):
+        opt.apply_gradients([(tf.constant(G.elongated_valley_gradient(var.numpy())), var)])
+        np.testing.assert_array_equal(path[t + 1], var.numpy())

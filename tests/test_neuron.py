@@ -332,3 +332,60 @@ def test_bad_input_types_are_named():
         N.sigmoid(np.array(["a", "b"]))
     with pytest.raises(ValueError, match=r"axis \(for z of shape \(2, 3\)\) must be an int in \[-2, 1\]; got 2"):
         N.softmax(np.zeros((2, 3)), axis=2)
+
+
+# ------------------------------------------------------------------ perceptron rule, entropy, KL
+
+def _rosenblatt(x, y, epochs):
+    """Rosenblatt's rule written out plainly, for comparison."""
+    w, b, history = [0.0] * x.shape[1], 0.0, []
+    for _ in range(epochs):
+        mistakes = 0
+        for xi, yi in zip(x.tolist(), y.tolist()):
+            out = 1.0 if sum(wj * xj for wj, xj in zip(w, xi)) + b >= 0 else 0.0
+            if out != yi:
+                w = [wj + (yi - out) * xj for wj, xj in zip(w, xi)]
+                b += yi - out
+                mistakes += 1
+        history.append(mistakes)
+        if mistakes == 0:
+            break
+    return w, b, history
+
+
+def test_perceptron_rule_converges_on_separable_data_and_not_on_xor(rng):
+    x = rng.standard_normal((60, 2))
+    y = (x @ np.array([1.0, -2.0]) + 0.3 >= 0).astype(float)
+    w, b, errors = N.perceptron_train(x, y, epochs=500)
+    w_ref, b_ref, errors_ref = _rosenblatt(x, y, 500)
+    np.testing.assert_allclose(w, w_ref)
+    assert b == pytest.approx(b_ref) and errors == errors_ref
+    assert errors[-1] == 0
+    np.testing.assert_array_equal(N.perceptron_predict(x, w, b), y)
+    _, _, xor_errors = N.perceptron_train(X4, np.array([0.0, 1.0, 1.0, 0.0]), epochs=50)
+    assert len(xor_errors) == 50 and min(xor_errors) > 0
+    x_in = x.copy()
+    N.perceptron_train(x, y)
+    np.testing.assert_array_equal(x, x_in)
+
+
+def test_entropy_cross_entropy_kl_against_scipy(rng):
+    from scipy.stats import entropy as scipy_entropy
+
+    for _ in range(20):
+        p, q = rng.dirichlet(np.ones(5)), rng.dirichlet(np.ones(5))
+        assert N.entropy(p) == pytest.approx(scipy_entropy(p))
+        assert N.kl_divergence(p, q) == pytest.approx(scipy_entropy(p, q))
+        assert N.cross_entropy(p, q) == pytest.approx(-np.sum(p * np.log(q)))
+        assert N.kl_divergence(p, q) >= 0
+    assert N.entropy([0.0, 1.0]) == 0.0 and not np.signbit(N.entropy([0.0, 1.0]))
+    assert N.cross_entropy([0.0, 1.0], [0.83, 0.17]) == pytest.approx(-math.log(0.17))
+    with pytest.raises(ValueError, match="probability distribution"):
+        N.entropy([0.5, 0.6])
+
+
+def test_binary_cross_entropy_is_the_cross_entropy_of_two_point_distributions(rng):
+    y = rng.integers(0, 2, 10).astype(float)
+    p = rng.uniform(0.05, 0.95, 10)
+    per = [N.cross_entropy([yi, 1 - yi], [pi, 1 - pi]) for yi, pi in zip(y, p)]
+    assert N.binary_crossentropy(y, p) == pytest.approx(np.mean(per), rel=1e-6)

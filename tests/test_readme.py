@@ -321,6 +321,8 @@ AFTER = {  # a check of what a command promised, by a word of the command
     "decks notebooks/02_gradient_descent.ipynb -o ~/usb-stick/decks": lambda scratch, out: (
         (scratch.parent / "home" / "usb-stick" / "decks" / "02_gradient_descent.slides.html").is_file()
         or pytest.fail(out[-2000:])),
+    "--check-fit": lambda scratch, out: (
+        re.search(r"05_cnn_architectures\.slides\.html: all \d+ slides fit 1280x720", out) or pytest.fail(out[-2000:])),
 }
 
 

@@ -138,6 +138,34 @@ def test_assets_are_copied_once_and_shared(tiny_deck, tmp_path):
     assert size < 25e6, f"assets folder is {size / 1e6:.1f} MB; only what the decks load belongs there"
 
 
+def test_tagged_code_is_hidden_in_the_deck_only(tmp_path):
+    """remove-input hides a figure's code on the slide (its output stays); remove-cell drops the cell."""
+    nb = tiny_notebook()
+    for source, tag in [("print('output ' + 'kept')  # HIDDEN-CODE", "remove-input"),
+                        ("print('dropped ' + 'cell')", "remove-cell")]:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata.update({"slideshow": {"slide_type": "slide"}, "tags": [tag]})
+        nb.cells.append(cell)
+    nb.cells[-2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="output kept\n")]
+    nb.cells[-1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="dropped cell\n")]
+    path = tmp_path / "00_tags.ipynb"
+    nbformat.write(nb, path)
+    html = slides.export_deck(path, tmp_path / "decks", execute=False).html.read_text(encoding="utf-8")
+    assert "output kept" in html and "HIDDEN" not in html
+    assert "dropped" not in html
+    assert "IntSlider" in html, "untagged code must stay on the slide"
+    source = nbformat.read(path, as_version=4)
+    assert "HIDDEN-CODE" in source.cells[-2].source, "the notebook itself keeps the code"
+
+
+def test_decks_are_sized_for_a_720p_projector(tmp_path):
+    path = tmp_path / "00_tiny.ipynb"
+    nbformat.write(tiny_notebook(), path)
+    html = slides.export_deck(path, tmp_path / "decks", execute=False).html.read_text(encoding="utf-8")
+    assert re.search(r"width:\s*1280,\s*height:\s*720", html)
+    assert "overflow-y', 'scroll'" not in html, "tall slides must be fixed, not turned into scrolling boxes"
+
+
 # -- the URL scanner itself -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("snippet, url", [

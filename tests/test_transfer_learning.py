@@ -206,3 +206,73 @@ def test_cached_imagenet_weights_are_used_without_download(keras, monkeypatch, t
         np.testing.assert_array_equal(a, b)
     images = tl.prepare_images(np.zeros((2, 8, 8, 1)), base)
     assert images.shape == (2, 96, 96, 3)
+
+
+# ---------------------------------------------------------------- describing the source task and the base
+
+def test_source_task_summary_counts_classes_groups_and_handwritten_digits():
+    from sklearn.datasets import load_digits
+
+    y = np.array([0, 0, 1, 5, 5, 5, 6, 30] + [7] * 4)
+    names = ("0", "1", "2", "3", "4", "A", "B", "C") + tuple("αβγδεζηθλμξπρστφχψωΓΔΘ") + ("&",)
+    summary = tl.source_task_summary(np.zeros((len(y), 8, 8, 1)), y, class_names=names)
+    assert summary["classes"] == len(names) and summary["images"] == len(y)
+    np.testing.assert_array_equal(summary["per_class"][:8], [2, 1, 0, 0, 0, 3, 1, 4])
+    groups = {row[0]: row for row in summary["groups"]}
+    assert groups["digits 0-4"][1:] == (5, "0 1 2 3 4", 0, 2, 3)
+    assert groups["Latin capitals"][1:] == (3, "A B C", 1, 4, 8)
+    assert groups["Greek small letters"][1] + groups["Greek capitals"][1] == len(names) - 8 - 1
+    handwritten = int((load_digits().target < 5).sum())
+    assert summary["handwritten"] == handwritten and summary["printed_digits"] == 3 - handwritten
+
+
+def test_nearest_source_classes_matches_a_loop(rng):
+    xs = rng.uniform(size=(40, 8, 8, 1))
+    ys = rng.integers(0, 8, 40)
+    xt = rng.uniform(size=(25, 8, 8, 1))
+    yt = rng.integers(0, 2, 25)
+    names = ("0", "1", "2", "3", "4", "A", "B", "C")
+    out = tl.nearest_source_classes(xs, ys, xt, yt, class_names=names, target_names=(5, 6), top=2)
+    nearest = np.array([ys[np.argmin([((a - b) ** 2).sum() for b in xs])] for a in xt])
+    for k, (name, n, top) in enumerate(out["rows"]):
+        mine = nearest[yt == k]
+        assert name == 5 + k and n == len(mine)
+        counts = {c: int((mine == i).sum()) for i, c in enumerate(names)}
+        assert top[0][1] == pytest.approx(max(counts.values()) / len(mine))
+        assert [counts[c] / len(mine) for c, _ in top] == pytest.approx([s for _, s in top])
+    assert out["glyph_share"] == pytest.approx(float((nearest >= 5).mean()))
+
+
+def test_parameter_breakdown_of_the_shipped_base(keras):
+    base = tl.load_pretrained_base("shipped")
+    parts = tl.parameter_breakdown(base)
+    conv = 9 * (1 * 32 + 32 * 32 + 32 * 64 + 64 * 64)
+    channels = 32 + 32 + 64 + 64
+    assert (parts["weights"], parts["bn_gamma_beta"], parts["bn_moving"]) == (conv, 2 * channels, 2 * channels)
+    assert parts["total"] == base.count_params() == conv + 4 * channels
+    assert parts["trainable"] + parts["non_trainable"] == parts["total"]
+
+
+def test_split_per_class_takes_n_of_each_class(rng):
+    y = np.repeat(np.arange(3), 7)
+    x = np.arange(len(y))[:, None]
+    xa, ya, xb, yb = tl.split_per_class(x, y, 2, seed=3)
+    assert np.bincount(ya).tolist() == [2, 2, 2] and len(yb) == len(y) - 6
+    assert sorted(np.concatenate([xa, xb]).ravel().tolist()) == x.ravel().tolist()
+    with pytest.raises(ValueError, match="n_per_class"):
+        tl.split_per_class(x, y, 8)
+
+
+def test_training_flag_demo_outer_training_true_overrides_the_call(keras):
+    x, *_ = tl.target_task_data(3, 0)
+    flags = tl.training_flag_demo(x)
+    assert flags[(True, True)] > 0.1
+    assert all(v == 0.0 for k, v in flags.items() if k != (True, True))
+
+
+def test_history_figure_draws_training_and_validation():
+    from coursekit.widgets.transfer_learning import history_figure
+
+    fig = history_figure({"loss": [2.0, 1.0], "val_loss": [2.5, 1.5], "accuracy": [0.2, 0.6]})
+    loss_ax, acc_ax = fig.axes[:2]
+    assert len(loss_ax.lines) == 2 and len(acc_ax.lines) == 1

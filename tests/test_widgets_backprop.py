@@ -34,7 +34,7 @@ def test_computational_graph_figure_shows_the_values():
     fig, values = plot_computational_graph(2.0, 5.0, 0.0006, 0.0002, 1.0, 1.0)
     assert values == backprop.neuron_graph_values(2.0, 5.0, 0.0006, 0.0002, 1.0, 1.0)
     texts = {t.get_text() for t in fig.axes[0].texts}
-    assert f"{values['p'][0]:.4g}" in texts and f"dC/dw1 = {values['w1'][1]:.4g}" in texts
+    assert f"{values['p'][0]:.4g}" in texts and f"{values['w1'][1]:.4g}" in texts
     plt.close(fig)
 
 
@@ -65,3 +65,50 @@ def test_regularization_runs_start_from_the_same_weights():
             np.testing.assert_allclose(w_run, w)
             np.testing.assert_allclose(b_run, b)
         np.testing.assert_allclose(runs[name][1]["val_loss"], history["val_loss"])
+
+
+def test_vanishing_widget_separates_initialisation():
+    from coursekit.widgets.backprop import VanishingGradientWidget
+
+    w = VanishingGradientWidget(depth=4, activation="relu", width=16, init="he")
+    he = w.state["norms"]
+    w.init.value = "glorot"
+    expected = backprop.layer_gradient_norms(w.x, w.y, backprop.init_mlp([64] + [16] * 4 + [10], seed=0,
+                                                                         init="glorot"), "relu")
+    np.testing.assert_allclose(w.state["norms"], expected)
+    assert np.median(he / w.state["norms"]) > 1.2          # Glorot: smaller gradients with ReLU
+
+
+def test_lecture_figures_draw_and_keep_text_readable():
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    from coursekit import style
+    from coursekit.widgets import backprop as bpw
+
+    with mpl.rc_context():
+        style.apply()                                    # as setup_lecture() does in a lecture
+        _draw_lecture_figures(plt, bpw)
+
+
+def _draw_lecture_figures(plt, bpw):
+    x, y = backprop.vanishing_data(n=40)
+    figs = [
+        bpw.plot_gradient_grid(backprop.gradient_norm_grid(x, y, hidden=(8,) * 3)),
+        bpw.plot_activation_variances({("relu", "He"): np.ones(3), ("tanh", "He"): np.ones(3)}),
+        bpw.plot_universal_approximation(np.sin, (3, 10), {2: 0.5, 20: 0.05}),
+        bpw.plot_sawtooth((1, 2)),
+        bpw.plot_hidden_units(np.ones((64, 4)), np.eye(4, 10)),
+    ]
+    data = backprop.moons(n_train=10, n_val=10)
+    runs = backprop.regularization_runs(data, hidden=(8,), epochs=3,
+                                        settings={"L1 (1e-2)": {"l1": 1e-2},
+                                                  "L1 proximal": {"l1": 1e-2, "l1_step": "proximal"}})
+    figs.append(bpw.plot_l1_weights(runs, ["L1 (1e-2)", "L1 proximal"]))
+    figs.append(bpw.plot_regularization(runs, data))
+    for fig in figs:
+        assert fig.get_figwidth() <= 11
+        for text in fig.findobj(match=lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text")):
+            if text.get_text():
+                assert text.get_fontsize() >= 12, text.get_text()
+        plt.close(fig)

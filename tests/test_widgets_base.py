@@ -53,6 +53,23 @@ def test_base_hold_updates_and_set_redraw_once():
         w.set(b=1.0)
 
 
+def test_base_control_and_description_widths_are_optional_and_per_widget():
+    from coursekit.widgets.base import dropdown
+
+    class _Narrow(_Line):
+        def __init__(self):
+            self.x = np.linspace(0, 1, 11)
+            FigureWidget.__init__(self, {"a": float_slider("a", 1.0, 0.0, 2.0, 0.5),
+                                         "f": dropdown("f", ["x", "y"])},
+                                  control_width="200px", description_width="30px")
+
+    narrow, default = _Narrow(), _Line()
+    assert narrow.a.layout.width == narrow.f.layout.width == "200px"
+    assert narrow.a.style.description_width == narrow.f.style.description_width == "30px"
+    assert default.a.layout.width == "340px" and default.a.style.description_width == "110px"
+    assert float_slider("b", 1.0, 0.0, 2.0).layout.width == "340px"     # the shared default is untouched
+
+
 def test_setup_lecture_limits_blas():
     from threadpoolctl import threadpool_info
 

@@ -16,7 +16,15 @@ from coursekit.cnn_architectures import (
     layer_table,
     skip_gradient_norms,
 )
-from coursekit.widgets.cnn_architectures import ReceptiveFieldWidget, pretrained_table_markdown
+from coursekit.widgets.cnn_architectures import (
+    ReceptiveFieldWidget,
+    activation_maximization_figure,
+    gradient_factors_figure,
+    layer_table_html,
+    pretrained_table_markdown,
+    pretrained_tables,
+    upsampling_figure,
+)
 
 # -- ReceptiveFieldWidget and the architecture experiments ----------------------------------------------
 
@@ -122,3 +130,42 @@ def test_tiny_unet_layer_table_gives_encoder_fields():
             ("enc1_a", "enc1_b", "down1", "enc2_a", "enc2_b", "down2", "bottleneck_a", "bottleneck_b", "up2")] \
         == [3, 5, 6, 10, 14, 16, 24, 32, 32]
     assert rows["dec1_b"]["receptive_field"] is None and rows["dec1_b"]["after_upsampling"]
+
+
+# -- the separated factors of the residual demo, and the lecture's tables and figures -----------------
+
+def test_gradient_factors_batch_norm_and_he_init(rng):
+    x = rng.uniform(size=(16, 8, 8)).astype("float32")
+    y = rng.integers(0, 10, size=16)
+    glorot = skip_gradient_norms(x, y, num_blocks=6, filters=8)
+    he = skip_gradient_norms(x, y, num_blocks=6, filters=8, kernel_initializer="he_normal", kinds=("plain",))
+    bn = skip_gradient_norms(x, y, num_blocks=6, filters=8, batch_norm=True)
+    assert he["plain"][0] > 10 * glorot["plain"][0]          # the initialisation alone
+    assert 0.1 < bn["plain"][0] / bn["residual"][0] < 10     # with batch norm: no vanishing gradient
+    assert "residual" not in he and bn["batch_norm"] and he["kernel_initializer"] == "he_normal"
+    fig = gradient_factors_figure([glorot, bn])
+    assert len(fig.axes) == 2
+
+
+def test_layer_table_html_and_pretrained_tables(keras):
+    from coursekit.cnn_architectures import pretrained_networks_table
+
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, name="c"),
+                              keras.layers.Flatten(name="f"), keras.layers.Dense(3, name="d")])
+    t = layer_table_html(layer_table(model), share=True)
+    html = t._repr_html_()
+    total = model.count_params()
+    assert f">{total:,}</td>" in html and "3×3" in html and "6×6×2" in html
+    assert f"{model.get_layer('d').count_params() / total:.1%}" in html
+    params, other = pretrained_tables(pretrained_networks_table([], counted=["resnet101"]))
+    assert len(params.rows) == len(other.rows) == 1 and params.rows[0][4] == "+0.11"
+
+
+def test_upsampling_and_activation_figures():
+    panels = {"input": np.arange(16.0).reshape(4, 4), "max-pooled": np.ones((2, 2)),
+              "Conv2DTranspose": np.zeros((4, 4))}
+    fig = upsampling_figure(panels, [[1, 0], [0, 1]])
+    assert len(fig.axes) == 3 and "kernel" in fig.axes[2].get_title()
+    result = {"images": np.zeros((3, 8, 8, 1)), "classes": np.arange(3), "probabilities": np.eye(3)}
+    fig = activation_maximization_figure(result, np.zeros((3, 8, 8)))
+    assert len(fig.axes) == 6 and fig.axes[0].get_title() == "0: p=1.00"

@@ -177,3 +177,48 @@ def test_shift_image_and_invariance_of_global_pooling():
     inv = translation_invariance([blob], pool_sizes=(1, 8), shift=1)
     assert inv[8]["relative_change"] == 0.0
     assert inv[1]["relative_change"] > 0.5
+
+
+# -- static figures of the lecture --------------------------------------------------------------------
+
+def _font_px(fig):
+    """Every text's size in CSS px at the figure's dpi (the projector test's rule, before any shrink)."""
+    return [t.get_fontsize() * fig.dpi / 72 for t in fig.findobj(lambda a: hasattr(a, "get_fontsize"))
+            if getattr(t, "get_text", lambda: "")()]
+
+
+def test_variations_figure_distances_and_nearest_other_digit():
+    from coursekit.data import digits_8x8
+    from coursekit.widgets.convolution import variations_figure
+
+    images, labels = digits_8x8()
+    idx = int(np.flatnonzero(labels == 3)[0])
+    fig, dist = variations_figure(images, labels, idx)
+    moved = np.zeros((8, 8))
+    moved[:, 1:] = images[idx][:, :-1]
+    assert dist["shifted 1 px"] == pytest.approx(np.linalg.norm(moved - images[idx]))
+    nearest = min(np.linalg.norm(images[j] - images[idx]) for j in range(len(images)) if labels[j] != 3)
+    (name, d), = [(k, v) for k, v in dist.items() if k.startswith("nearest")]
+    assert d == pytest.approx(nearest) and d < dist["shifted 1 px"]
+    assert fig.get_size_inches()[0] <= 11 and min(_font_px(fig)) >= 16
+
+
+def test_simple_complex_and_matrices_figures_fit_a_slide():
+    from coursekit.widgets.convolution import matrices_figure, simple_complex_figure
+
+    fig, resp = simple_complex_figure()
+    assert np.count_nonzero(resp["vertical"]["simple"]) == 1
+    assert fig.get_size_inches()[0] <= 11 and min(_font_px(fig)) >= 16
+    fig = matrices_figure({"a": np.eye(3), "b": -np.eye(3)}, diverging=("b",), height=2.0)
+    assert tuple(fig.get_size_inches()) == (4.0, 2.0) and min(_font_px(fig)) >= 16
+
+
+def test_widgets_and_gallery_text_is_at_least_12_pt():
+    from coursekit.data import photo
+    from coursekit.widgets.convolution import kernel_gallery_figure
+
+    fig, _ = kernel_gallery_figure(photo(gray=True, size=64))
+    assert fig.get_size_inches()[0] <= 11 and min(_font_px(fig)) >= 16
+    w = KernelSlideWidget(image=DIGIT, kernel_size=5, padding="same")   # a 12x12 padded grid
+    assert min(_font_px(w.figure)) >= 16 and w.figure.get_size_inches()[0] <= 11
+    assert min(_font_px(PoolingShiftWidget().figure)) >= 16

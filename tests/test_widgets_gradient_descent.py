@@ -110,3 +110,23 @@ def test_frame_indices_keep_ends():
     np.testing.assert_array_equal(frame_indices(5, 30), np.arange(5))
     with pytest.raises(ValueError, match="max_frames"):
         frame_indices(5, 1)
+
+
+def test_conditioning_and_history_figures():
+    import matplotlib.pyplot as plt
+
+    from coursekit.widgets.gradient_descent import plot_conditioning, plot_fit_histories
+
+    fig = plot_conditioning({"a": (np.array([1.0, 0.5, 0.25]), 0.25), "b": (np.array([2.0, 1.0, 0.5]), 0.0)})
+    (ax,) = fig.axes
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.75, 0.25, 1e-16])   # gap 0 drawn at 1e-16
+    plt.close(fig)
+
+    class H:
+        history = {"loss": [2.0, 1.0], "val_loss": [2.5, 1.5]}
+
+    fig = plot_fit_histories({"adam": H()})
+    (ax,) = fig.axes
+    assert [list(line.get_ydata()) for line in ax.lines] == [[2.0, 1.0], [2.5, 1.5]]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["adam (training)", "adam (validation)"]
+    plt.close(fig)

@@ -119,6 +119,8 @@ class FigureWidget:
     Attributes
     ----------
     controls : dict name -> ipywidgets.Widget
+    control_width, description_width : optional CSS widths (e.g. "245px") given to every control and
+        to its description label, instead of the course's defaults
     figure : matplotlib.figure.Figure, fixed size ``figsize`` (inches, 100 dpi)
     output : ipywidgets.Output whose ``outputs`` is one PNG display_data
     state : dict returned by the last :meth:`draw` (what the figure shows)
@@ -128,8 +130,17 @@ class FigureWidget:
     """
 
     def __init__(self, controls: Mapping[str, W.Widget], figsize: tuple[float, float] = style.FIGSIZE,
-                 controls_per_row: int = 2, title: str | None = None):
+                 controls_per_row: int = 2, title: str | None = None, control_width: str | None = None,
+                 description_width: str | None = None):
         self.controls: dict[str, W.Widget] = dict(controls)
+        for control in self.controls.values():
+            # optional: narrower controls (e.g. four in a row above a wide figure on a 1280x720 slide)
+            if control_width is not None and hasattr(control, "layout"):
+                control.layout = W.Layout(width=control_width)
+            control_style = getattr(control, "style", None)
+            if description_width is not None and getattr(control_style, "has_trait", lambda _: False)(
+                    "description_width"):
+                control_style.description_width = description_width
         for name, control in self.controls.items():
             if hasattr(self, name):
                 raise ValueError(f"control name {name!r} clashes with an attribute of {type(self).__name__}")

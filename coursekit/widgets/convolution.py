@@ -7,8 +7,9 @@
 Every number shown comes from :mod:`coursekit.convolution` (``conv2d``, ``pad_input``,
 ``same_padding``, ``conv_output_length``, the pooling functions, ``kernel_of``,
 ``pooling_shift_stats``); this module only chooses what to draw.  Static figures for the lecture
-(the lecture's matrix examples, classic kernels on a photograph) are plain functions returning a
-matplotlib ``Figure``.
+(the lecture's matrix examples, classic kernels on a photograph, a digit and its shifted/brightened/
+occluded copies, Hubel and Wiesel's simple and complex cells) are plain functions returning a
+matplotlib ``Figure``, at most 11 in wide at 100 dpi with text of at least 12 pt (a projector).
 """
 
 from __future__ import annotations
@@ -25,19 +26,24 @@ from coursekit import convolution as conv
 from coursekit import style
 from coursekit.convolution import (
     CLASSIC_KERNELS,
+    IMAGE_VARIATIONS,
     KERNEL_KINDS,
     LECTURE_IMAGE,
+    LINE_DETECTOR,
+    bar_image,
     edge_detector_map,
     kernel_of,
     multiply_add_terms,
     pooling_shift_stats,
     shift_image,
+    simple_complex_responses,
 )
 from coursekit.widgets.base import FigureWidget, dropdown, image_axes, int_slider
 
 __all__ = [
     "IMAGES", "POOL_IMAGES", "KernelSlideWidget", "PoolingShiftWidget",
-    "matrix_equation_figure", "kernel_gallery_figure", "format_multiply_add",
+    "matrix_equation_figure", "matrices_figure", "kernel_gallery_figure", "format_multiply_add",
+    "variations_figure", "simple_complex_figure",
 ]
 
 
@@ -144,7 +150,7 @@ class KernelSlideWidget(FigureWidget):
         # within the image and the cell index within the output, changing both in one redraw.
         for name in ("image", "kernel_size", "stride", "padding"):
             controls[name].observe(self._clamp, names="value")
-        super().__init__(controls, figsize=(11.0, 5.6), controls_per_row=3,
+        super().__init__(controls, figsize=(11.0, 4.6), controls_per_row=3,
                          title="A kernel sliding over an image (cross-correlation, as Keras computes)")
         self._clamp(None)
         if self._pending:
@@ -195,11 +201,11 @@ class KernelSlideWidget(FigureWidget):
                    f"→ {ow}  (integer division)")
         text = format_multiply_add(terms, per_line=9 if len(terms) > 9 else None)
 
-        grid = fig.add_gridspec(2, 3, height_ratios=[4.2, 1.4],
+        grid = fig.add_gridspec(2, 3, height_ratios=[3.4, 1.3],
                                 width_ratios=[padded.shape[1], k + 1.5, max(ow, 2) + 1.5])
         ax_in, ax_k, ax_out = (fig.add_subplot(grid[0, c]) for c in range(3))
         ax_txt = fig.add_subplot(grid[1, :])
-        fs = 12 if padded.shape[1] <= 8 else 9
+        fs = 12   # 12 pt at 100 dpi: readable on a projector (a 12x12 padded digit still fits)
         # input with its zero padding greyed out
         is_pad = np.ones_like(padded, dtype=bool)
         (top, _), (left, _) = pads
@@ -270,7 +276,7 @@ class PoolingShiftWidget(FigureWidget):
             "kind": dropdown("pooling", ["max", "average"], kind),
             "pool_size": int_slider("pool size", pool_size, 1, 4),
             "shift": int_slider("shift (px)", shift, 0, 3),
-        }, figsize=(11.0, 5.2), title="Pooling and translation invariance")
+        }, figsize=(11.0, 4.6), title="Pooling and translation invariance")
 
     def draw(self, fig: Figure) -> dict[str, Any]:
         img = self._images[self.image.value]
@@ -334,7 +340,7 @@ def kernel_gallery_figure(image: np.ndarray, kernels: dict[str, np.ndarray] | No
     results = {name: conv.conv2d(img[None, :, :, None], k[:, :, None, None], padding="same")[0, :, :, 0]
                for name, k in kernels.items()}
     nrows = -(-(len(results) + 1) // ncols)
-    fig = Figure(figsize=(3.0 * ncols, 3.2 * nrows), dpi=100, layout="constrained")
+    fig = Figure(figsize=(11.0, 2.6 * nrows), dpi=100, layout="constrained")   # fits a 16:9 slide
     with _styled():
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         axes[0].imshow(img, cmap=style.GRAY_CMAP, vmin=0, vmax=1)
@@ -345,12 +351,106 @@ def kernel_gallery_figure(image: np.ndarray, kernels: dict[str, np.ndarray] | No
                 ax.imshow(out, cmap=style.DIVERGING_CMAP, vmin=-lim, vmax=lim)
             else:
                 ax.imshow(out, cmap=style.GRAY_CMAP, vmin=0, vmax=1)
-            ax.set_title(name, fontsize=12)
+            ax.set_title(name)
         for ax in axes:
             image_axes(ax)
         for ax in axes[len(results) + 1:]:
             ax.axis("off")
     return fig, results
+
+
+def matrices_figure(panels: dict[str, np.ndarray], title: str = "", diverging: tuple[str, ...] = (),
+                    height: float = 2.6) -> Figure:
+    """Small matrices side by side, each annotated with its values: ``{title: (h, w)}``.
+
+    Panels named in ``diverging`` use the diverging colour map (signed values, e.g. a kernel);
+    ``height`` in inches (at 100 dpi), the width follows the number of panels (at most 11 in).
+    """
+    fig = Figure(figsize=(min(11.0, height * len(panels)), height), dpi=100, layout="constrained")
+    with _styled():
+        axes = fig.subplots(1, len(panels), squeeze=False).ravel()
+        for ax, (name, values) in zip(axes, panels.items()):
+            values = np.asarray(values, dtype=np.float64)
+            if name in diverging:
+                lim = max(np.abs(values).max(), 1e-12)
+                _matrix_axes(ax, values, name, cmap=style.DIVERGING_CMAP, vmin=-lim, vmax=lim)
+            else:
+                _matrix_axes(ax, values, name)
+        if title:
+            fig.suptitle(title)
+    return fig
+
+
+SHORT_VARIATION_NAMES = {"shifted 1 px right (viewpoint)": "shifted 1 px",
+                         "shifted 2 px right": "shifted 2 px",
+                         "brighter: + 0.3 everywhere (illumination)": "brighter",
+                         "right half hidden (occlusion)": "half hidden"}
+
+
+def variations_figure(images, labels, index: int, variations: dict | None = None) -> tuple[Figure, dict]:
+    """One digit, its changed copies (:data:`coursekit.convolution.IMAGE_VARIATIONS`) and the nearest
+    digit of another class, each titled with its Euclidean distance from the digit in pixel space.
+
+    images: (n, H, W) in [0, 1]; labels: (n,).  Returns ``(figure, {panel name: distance})``.
+    """
+    variations = IMAGE_VARIATIONS if variations is None else variations
+    x = np.asarray(images, dtype=np.float64)
+    y = np.asarray(labels)
+    img = x[index]
+    others = np.flatnonzero(y != y[index])
+    dist_others = np.linalg.norm((x[others] - img).reshape(len(others), -1), axis=1)
+    nearest = others[dist_others.argmin()]
+    panels = [(f"a {y[index]}", img, 0.0)]
+    for name, change in variations.items():
+        changed = change(img)
+        panels.append((SHORT_VARIATION_NAMES.get(name, name), changed, float(np.linalg.norm(changed - img))))
+    panels.append((f"nearest {y[nearest]}", x[nearest], float(dist_others.min())))
+    fig = Figure(figsize=(11.0, 2.9), dpi=100, layout="constrained")
+    with _styled():
+        axes = fig.subplots(1, len(panels))
+        for ax, (name, values, d) in zip(axes, panels):
+            ax.imshow(values, cmap=style.GRAY_CMAP, vmin=0, vmax=1.3)
+            ax.set_title(name if d == 0 else f"{name}\nd = {d:.2f}")
+            image_axes(ax)
+    return fig, {name: d for name, _, d in panels[1:]}
+
+
+def simple_complex_figure(size: int = 15, pool: int = 5) -> tuple[Figure, dict]:
+    """Hubel and Wiesel's two cell types, modelled: a bar swept across the image (left) and the
+    responses of a "simple cell" (one line detector at the centre) and of a "complex cell" (max
+    pool of simple cells over ``pool x pool`` positions) at each bar position (right).
+
+    Returns ``(figure, {"vertical": responses, "horizontal": responses})`` from
+    :func:`coursekit.convolution.simple_complex_responses`.
+    """
+    resp = {o: simple_complex_responses(size, pool, o) for o in ("vertical", "horizontal")}
+    fig = Figure(figsize=(11.0, 3.9), dpi=100, layout="constrained")
+    with _styled():
+        ax_img, ax_k, ax_plot = fig.subplots(1, 3, width_ratios=[1.0, 0.55, 2.3])
+        centre, half = size // 2, pool // 2
+        ax_img.imshow(bar_image(size, centre - 2), cmap=style.GRAY_CMAP, vmin=0, vmax=1)
+        ax_img.add_patch(Rectangle((centre - 1.5, centre - 1.5), 3, 3, fill=False, lw=3,
+                                   edgecolor=style.PALETTE["orange"]))
+        ax_img.add_patch(Rectangle((centre - half - 0.5, centre - half - 0.5), pool, pool, fill=False, lw=3,
+                                   edgecolor=style.PALETTE["sky"], ls="--"))
+        ax_img.set_title("the stimulus")
+        image_axes(ax_img)
+        lim = np.abs(LINE_DETECTOR).max()
+        ax_k.imshow(LINE_DETECTOR, cmap=style.DIVERGING_CMAP, vmin=-lim, vmax=lim)
+        ax_k.set_title("its kernel")
+        image_axes(ax_k)
+        r = resp["vertical"]
+        ax_plot.plot(r["positions"], r["simple"], "o-", color=style.PALETTE["orange"],
+                     label="simple cell (conv + ReLU)")
+        ax_plot.plot(r["positions"], r["complex"], "s--", color=style.PALETTE["blue"],
+                     label=f"complex cell (max pool {pool}×{pool})")
+        ax_plot.plot(r["positions"], resp["horizontal"]["complex"], ":", color="black",
+                     label="both, horizontal bar")
+        ax_plot.set_xlabel("column of the vertical bar")
+        ax_plot.set_ylabel("response")
+        ax_plot.set_ylim(-0.1, 1.5)
+        ax_plot.legend(loc="upper left", ncols=1, frameon=False)
+    return fig, resp
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from coursekit import style
 from coursekit.gradient_descent import (
+    VALLEY_CURVATURES,
     classify_paths,
     elongated_valley,
     elongated_valley_gradient,
@@ -29,22 +30,30 @@ from coursekit.widgets.base import FigureWidget, float_log_slider, float_slider,
 __all__ = [
     "gaussians_animation",
     "LearningRateWidget", "StartPointWidget", "OptimizerRaceWidget", "RACE_OPTIMIZERS",
-    "plot_batch_comparison",
+    "plot_batch_comparison", "plot_conditioning", "plot_fit_histories",
 ]
+
+
+# the widgets' figures: wide and low, so that title, code, controls and figure fit one 1280x720 slide
+WIDGET_FIGSIZE = (10.0, 3.4)
 
 
 # -- animation: descent from several start points on the two Gaussians ----------------------------
 
 
 def gaussians_animation(starts, labels, learning_rate: float = 0.1, num_steps: int = 200, max_frames: int = 40):
-    """FuncAnimation of gradient descent from each start on the two-Gaussians surface (to_jshtml-able)."""
+    """FuncAnimation of gradient descent from each start on the two-Gaussians surface (to_jshtml-able).
+
+    The surface is drawn on [-3.4, 3.5]^2, a margin around the demonstration grid [-3, 3]^2 so that
+    start markers on its edge show whole.
+    """
     from coursekit.animation import descent_animation
 
     starts = np.asarray(starts, dtype=np.float64)
     paths = gradient_descent(gaussians_grad, starts, learning_rate, num_steps)    # (T, N, 2)
     paths = [paths[:, i] for i in range(len(starts))]
     values = [gaussians_f(p) for p in paths]
-    return descent_animation(gaussians_surface(), paths, labels=labels, values=values, max_frames=max_frames,
+    return descent_animation(gaussians_surface(-3.4, 3.5), paths, labels=labels, values=values, max_frames=max_frames,
                              title=f"gradient descent, learning rate {learning_rate:g}")
 
 
@@ -67,7 +76,7 @@ class LearningRateWidget(FigureWidget):
             "learning_rate": float_log_slider("learning rate", learning_rate, -2.0, 0.2, step=0.05),
             "start": float_slider("start P0", start, -1.0, 1.0, 0.05),
             "num_steps": int_slider("steps", num_steps, 1, 30),
-        }, figsize=style.FIGSIZE_WIDE)
+        }, figsize=WIDGET_FIGSIZE)
 
     def cost(self, p):
         return (np.asarray(p) - self.expected) ** 2
@@ -87,7 +96,7 @@ class LearningRateWidget(FigureWidget):
         ax.plot(shown, self.cost(shown), "-o", color=style.PALETTE["vermillion"], ms=6, lw=1.2, label="steps")
         ax.plot(shown[0], self.cost(shown[0]), "s", color=style.PALETTE["blue"], ms=10, label="start")
         ax.set(xlabel="prediction P", ylabel="cost", title=f"learning rate {lr:.3g}: {regime}")
-        ax.legend(loc="upper center", fontsize=10)
+        ax.legend(loc="upper center")
         ax2.semilogy(np.arange(steps + 1), np.maximum(cost, 1e-16), "-o", color=style.PALETTE["vermillion"], ms=4)
         ax2.set(xlabel="step", ylabel="cost (log scale)", title=f"P - E shrinks by |1 - 2 lr| = {shrink:.3g} per step")
         return {"path": path, "cost": cost, "final_cost": float(cost[-1]), "regime": regime}
@@ -112,7 +121,7 @@ class StartPointWidget(FigureWidget):
             "y0": float_slider("start x2", y0, -3.0, 3.5, 0.01),
             "learning_rate": float_log_slider("learning rate", learning_rate, -2.0, 0.5, step=0.05),
             "num_steps": int_slider("steps", num_steps, 10, 500, 10),
-        }, figsize=style.FIGSIZE_WIDE)
+        }, figsize=WIDGET_FIGSIZE)
 
     def draw(self, fig: Figure) -> dict:
         start = np.array([self.x0.value, self.y0.value])
@@ -129,11 +138,11 @@ class StartPointWidget(FigureWidget):
         ax.plot(*shown[-1], "X", color=style.PALETTE["vermillion"], mec="white", ms=12, label="end")
         ax.plot(*self.minimum, "*", color="white", mec="black", ms=14, label="minimum")
         ax.set(xlabel="$x_1$", ylabel="$x_2$", title=label, xlim=(X.min(), X.max()), ylim=(Y.min(), Y.max()))
-        ax.legend(loc="upper left", fontsize=10)
+        ax.legend(loc="upper left")
         ax2.plot(values, color=style.PALETTE["vermillion"])
         ax2.axhline(gaussians_f(self.minimum), color=style.PALETTE["black"], ls="--", lw=1, label="minimum")
         ax2.set(xlabel="step", ylabel="f", title=f"f: {values[0]:.3f} -> {values[-1]:.3f}")
-        ax2.legend(fontsize=10)
+        ax2.legend()
         return {"path": path, "values": values, "final": path[-1], "label": label}
 
 
@@ -159,11 +168,11 @@ class OptimizerRaceWidget(FigureWidget):
         X, Y = np.meshgrid(xs, ys)
         self.surface = (X, Y, elongated_valley(np.stack([X, Y], axis=-1), angle=self.angle))
         super().__init__({
-            "learning_rate": float_log_slider("lr (SGD, mom.)", learning_rate, -3.0, 0.0, step=0.05),
+            "learning_rate": float_log_slider("lr SGD/mom.", learning_rate, -3.0, 0.0, step=0.05),
             "momentum": float_slider("momentum", momentum, 0.0, 0.99, 0.01),
-            "adaptive_lr": float_log_slider("lr (RMSProp, Adam)", adaptive_lr, -3.0, 0.3, step=0.05),
+            "adaptive_lr": float_log_slider("lr RMS/Adam", adaptive_lr, -3.0, 0.3, step=0.05),
             "num_steps": int_slider("steps", num_steps, 5, 200, 5),
-        }, figsize=style.FIGSIZE_WIDE)
+        }, figsize=WIDGET_FIGSIZE)
 
     def hyperparameters(self) -> dict:
         """name -> the keyword arguments passed to ``minimize`` for the current controls."""
@@ -188,11 +197,11 @@ class OptimizerRaceWidget(FigureWidget):
             ax2.semilogy(np.maximum(loss, 1e-12), color=color, label=f"{name}: {loss[-1]:.2g}")
         ax.plot(*self.start, "o", color="black", ms=8)
         ax.plot(0, 0, "*", color="black", ms=14)
-        ax.set(xlabel="$x_1$", ylabel="$x_2$", title="elongated valley: 0.5 (0.1 $u^2$ + 4 $v^2$)",
+        cu, cv = VALLEY_CURVATURES
+        ax.set(xlabel="$x_1$", ylabel="$x_2$", title=f"valley $f = ({cu:g}\\,u^2 + {cv:g}\\,v^2)/2$",
                xlim=(X.min(), X.max()), ylim=(Y.min(), Y.max()))
-        ax.legend(loc="lower right", fontsize=9, ncols=2)
-        ax2.set(xlabel="step", ylabel="f (log scale)", title="loss per step")
-        ax2.legend(fontsize=9)
+        ax2.set(xlabel="step", ylabel="f (log scale)", title="f per step (legend: last f)")
+        ax2.legend(loc="lower left")     # one legend for both panels: same colours
         return {"paths": paths, "final_loss": final}
 
 
@@ -214,9 +223,47 @@ def plot_batch_comparison(x, y, batch_sizes=(1, 10, None), learning_rate: float 
         label = ("SGD (batch size 1)" if bs == 1 else f"batch ({len(x)} samples)" if bs in (None, len(x))
                  else f"mini-batch ({bs})")
         histories[label] = h
-        ax.plot(h.loss, "-o", ms=3, color=color, label=f"{label}: {h.updates_per_epoch} updates/epoch")
+        ax.plot(h.loss, "-o", ms=3, color=color, label=f"{label}: {h.updates_per_epoch}")
         ax2.plot(h.path_weights[:, 0], h.path_weights[:, 1], "-", lw=1.2, color=color, alpha=0.9, label=label)
     ax.set(xlabel="epoch", ylabel="MSE on all data", title="loss per epoch")
-    ax.legend(fontsize=9)
+    ax.legend(title="updates per epoch")
     ax2.set(xlabel="$w_1$", ylabel="$w_2$", title="weights after every update")
     return fig, histories
+
+
+# -- static figure: the same descent on raw and on standardized inputs ------------------------------
+
+
+def plot_conditioning(runs: dict, figsize=style.FIGSIZE_WIDE):
+    """Loss minus its optimum per step (log scale), one line per run.
+
+    runs: {label: (loss (T,), optimal loss)} as :func:`coursekit.gradient_descent.linear_mse_descent`
+    returns them.  Gaps below 1e-16 (reached the optimum in float64) are drawn at 1e-16.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    for color, (label, (loss, best)) in zip(style.CYCLE, runs.items()):
+        ax.semilogy(np.maximum(np.asarray(loss) - best, 1e-16), color=color, label=label)
+    ax.set(xlabel="step", ylabel="loss - optimal loss",
+           title="gradient descent at learning rate 1 / (largest curvature)")
+    ax.legend()
+    return fig
+
+
+# -- static figure: Keras History loss curves ----------------------------------------------------
+
+
+def plot_fit_histories(histories: dict, figsize=style.FIGSIZE_WIDE):
+    """Training (solid) and validation (dashed) loss per epoch of Keras ``History`` objects {label: History}."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    for color, (label, h) in zip(style.CYCLE, histories.items()):
+        epochs = np.arange(1, len(h.history["loss"]) + 1)
+        ax.plot(epochs, h.history["loss"], "-o", color=color, ms=4, label=f"{label} (training)")
+        if "val_loss" in h.history:
+            ax.plot(epochs, h.history["val_loss"], "--", color=color, label=f"{label} (validation)")
+    ax.set(xlabel="epoch", ylabel="loss", title="history.history['loss'] and ['val_loss']")
+    fig.legend(loc="outside right upper")
+    return fig

@@ -13,12 +13,11 @@ from matplotlib.figure import Figure
 from coursekit import style
 from coursekit.widgets.base import image_axes
 
-__all__ = ["strategy_curves_figure", "bn_pitfall_figure", "task_examples_figure"]
+__all__ = ["strategy_curves_figure", "bn_pitfall_figure", "task_examples_figure", "history_figure"]
 
 _COLOURS = {"scratch": style.PALETTE["vermillion"], "frozen": style.PALETTE["blue"],
             "fine_tuned": style.PALETTE["green"]}
-_LABELS = {"scratch": "from scratch (random weights)", "frozen": "frozen base (feature extraction)",
-           "fine_tuned": "frozen, then fine-tuned top layers"}
+_LABELS = {"scratch": "from scratch", "frozen": "frozen base", "fine_tuned": "frozen, then fine-tuned"}
 
 
 def strategy_curves_figure(result) -> Figure:
@@ -27,8 +26,7 @@ def strategy_curves_figure(result) -> Figure:
     ``result``: one result dict, or a list of them (one panel each, e.g. 3 and 10 labels per class).
     """
     results = [result] if isinstance(result, dict) else list(result)
-    wide = len(results) > 1
-    fig = Figure(figsize=style.FIGSIZE_WIDE if wide else style.FIGSIZE, dpi=100, layout="constrained")
+    fig = Figure(figsize=(9.0, 4.6), dpi=100, layout="constrained")
     with mpl.rc_context():
         style.apply()
         axes = np.atleast_1d(fig.subplots(1, len(results), sharey=True))
@@ -38,17 +36,20 @@ def strategy_curves_figure(result) -> Figure:
                         label=f"{_LABELS[key]}: {res['final'][key]:.1%}")
             ax.axvline(res["fine_tune_after"] + 0.5, color="0.4", ls="--", lw=1.2)
             ax.text(res["fine_tune_after"] + 0.7, 0.05, "unfreeze top layers,\nlower learning rate",
-                    fontsize=10 if wide else 11, color="0.3")
+                    color="0.3")
             ax.set(xlabel="epoch", ylim=(0, 1.02),
                    title=f"{res['n_train']} labelled training images, {res['n_test']} test images")
-            ax.legend(loc="lower right", fontsize=9 if wide else 11)
+            ax.legend(loc="lower right")
         axes[0].set_ylabel("accuracy on the target test set")
+        if len(results) == 1:   # several panels: each final accuracy is in its own legend
+            axes[0].legend().remove()
+            fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=3)
     return fig
 
 
 def bn_pitfall_figure(result: dict) -> Figure:
     """Largest change of each BN layer's moving mean/variance: naive unfreezing vs BN kept frozen."""
-    fig = Figure(figsize=style.FIGSIZE_WIDE, dpi=100, layout="constrained")
+    fig = Figure(figsize=(10.0, 4.4), dpi=100, layout="constrained")
     with mpl.rc_context():
         style.apply()
         axes = fig.subplots(1, 2)
@@ -58,12 +59,14 @@ def bn_pitfall_figure(result: dict) -> Figure:
             for shift, mode, colour in ((-0.2, "naive", style.PALETTE["vermillion"]),
                                         (0.2, "careful", style.PALETTE["blue"])):
                 vals = [result[mode]["per_layer"][n][which] for n in names]
-                label = ("base.trainable = True (BN trains)" if mode == "naive"
-                         else "unfreeze_top_layers (BN frozen)")
+                label = ("base.trainable = True (BN layers trainable)" if mode == "naive"
+                         else "unfreeze_top_layers (BN layers frozen)")
+                if not any(vals):
+                    label += ": no change at all"
                 ax.bar(pos + shift, vals, width=0.4, color=colour, label=label)
             ax.set_xticks(pos, names)
-            ax.set(title=f"max |change| of the {title}", ylabel="after fine-tuning − before")
-        axes[0].legend(fontsize=10)
+            ax.set(title=f"max |change| of the {title}", ylabel="|after − before|")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=1)
     return fig
 
 
@@ -77,7 +80,7 @@ def task_examples_figure(x_source, y_source, x_target, y_target, per_task: int =
     """
     if source_names is None:
         from coursekit.transfer_learning import SOURCE_CLASSES as source_names
-    fig = Figure(figsize=(1.4 * per_task, 3.4), dpi=100, layout="constrained")
+    fig = Figure(figsize=(1.5 * per_task, 3.4), dpi=100, layout="constrained")
     with mpl.rc_context():
         style.apply()
         axes = fig.subplots(2, per_task)
@@ -92,6 +95,30 @@ def task_examples_figure(x_source, y_source, x_target, y_target, per_task: int =
                 i = int(np.flatnonzero(y == label)[nth])
                 title = source_names[label] if row == 0 else str(label)
                 axes[row, c].imshow(np.asarray(x[i]).squeeze(), cmap="gray_r")
-                axes[row, c].set_title(f"{name}: {title}", fontsize=11)
+                axes[row, c].set_title(f"{name}: {title}")
                 image_axes(axes[row, c])
+    return fig
+
+
+def history_figure(history) -> Figure:
+    """Loss and accuracy per epoch from ``model.fit``'s History (or its ``.history`` dict).
+
+    Left: ``loss`` and ``val_loss``; right: ``accuracy`` and ``val_accuracy`` (the keys
+    ``fit`` records with ``metrics=["accuracy"]`` and ``validation_data``).  A key that is
+    missing is skipped.
+    """
+    logs = getattr(history, "history", history)
+    fig = Figure(figsize=style.FIGSIZE_WIDE, dpi=100, layout="constrained")
+    with mpl.rc_context():
+        style.apply()
+        axes = fig.subplots(1, 2)
+        for ax, key in zip(axes, ("loss", "accuracy")):
+            for prefix, colour, label in (("", style.PALETTE["blue"], "training"),
+                                          ("val_", style.PALETTE["vermillion"], "validation")):
+                if prefix + key in logs:
+                    values = logs[prefix + key]
+                    ax.plot(np.arange(1, len(values) + 1), values, marker="o", ms=4, color=colour,
+                            label=f"{label} ({prefix + key})")
+            ax.set(xlabel="epoch", title=key)
+            ax.legend()
     return fig

@@ -110,7 +110,9 @@ score_test_cell("extract_features", extract_features, hidden=_hidden)
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_train_transfer_model", "locked": true, "schema_version": 3, "solution": false}
 # ## `train_transfer_model(base_model, x_train, y_train)` (4 points)
 #
-# Train on `x_train, y_train` (10 labelled images per digit 5-9, labels 0-4) with the pretrained `base_model` (digits 0-4). The grader evaluates your model on held-out images you never see; full marks at 50% accuracy or more within 90 s of CPU time (chance is 20%).
+# Train on `x_train, y_train` (10 labelled images per digit 5-9, labels 0-4) with the pretrained `base_model`. The grader evaluates your model on held-out images you never see; full marks at 50% accuracy or more within 90 s of CPU time (chance is 20%).
+#
+# What `base_model` is: the course's small CNN (four 3x3 convolutions with BatchNormalization, 65,568 parameters), trained on a source task of 91 classes and 14,893 images: the handwritten and printed digits 0-4 plus printed Latin and Greek letters and symbols (112 to 351 images per class), rendered from 21 fonts. It never saw a 5-9, but some of its glyphs look like them (S like 5, G like 6, g like 8, q like 9). Lecture 6 shows the classes and how these numbers are computed.
 
 # %% nbgrader={"grade": false, "grade_id": "train_transfer_model", "locked": false, "schema_version": 3, "solution": true}
 def train_transfer_model(base_model, x_train, y_train):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,11 +18,12 @@ def lecture_ids(paths):
 
 
 def chromium_executable() -> str:
-    path = os.environ.get("COURSEKIT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        pytest.fail("Debian's chromium is not installed: run `bash scripts/setup.sh --test` "
-                    "(apt-get install chromium) or set COURSEKIT_CHROMIUM", pytrace=False)
-    return path
+    from coursekit.slides import chromium_path
+
+    try:
+        return chromium_path()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 class PageWatch:

@@ -94,6 +94,61 @@ def test_offline_deck_steps_through_every_slide(path, lab_root, decks_dir, brows
         context.close()
 
 
+@pytest.mark.parametrize("path", LECTURES, ids=lecture_ids(LECTURES))
+def test_every_slide_fits_the_projector(path, lab_root, decks_dir, browser, artifacts):
+    """On a 1280x720 screen, no slide's content (all fragments shown) leaves reveal.js's slide box."""
+    deck = export(path, lab_root, decks_dir)
+    context = browser.new_context(offline=True, viewport={"width": slides.SLIDE_WIDTH, "height": slides.SLIDE_HEIGHT})
+    try:
+        fit = slides.measure_fit(context.new_page(), deck.html)
+    finally:
+        context.close()
+    record_fit(artifacts, fit)
+    assert fit.total >= 5
+    assert not fit.overflowing, str(fit)
+
+
+def record_fit(artifacts, fit) -> None:
+    path = artifacts / "deck_fit.json"
+    fits = json.loads(path.read_text()) if path.exists() else {}
+    fits[fit.html.name] = {"slides": fit.total, "overflowing": fit.overflowing}
+    path.write_text(json.dumps(fits, indent=2, sort_keys=True) + "\n")
+
+
+def test_fit_check_finds_a_slide_that_overflows(tmp_path, browser):
+    """The measurement itself: a slide of 40 paragraphs, a 2000 px wide picture, a long line of typeset math
+    and a cut-off code line are reported, with the side they leave the box by; a short slide and a closed
+    <details> answer are not."""
+    cells = [("slide", "## Short\n\nOne line."),
+             ("slide", "## Long\n\n" + "\n\n".join(f"Paragraph {i}." for i in range(40))),
+             ("slide", '## Wide\n\n<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" '
+                       'style="width: 2000px; max-width: none; height: 10px">'),
+             ("slide", "## Math\n\n$$\\begin{bmatrix}" + " & ".join(["1000"] * 40) + "\\end{bmatrix}$$"),
+             ("slide", "## Answer\n\n<details><summary>Answer</summary>\n\n"
+                       + "\n\n".join(f"Hidden {i}." for i in range(40)) + "\n\n</details>")]
+    nb = nbformat.v4.new_notebook()
+    for slide_type, source in cells:
+        nb.cells.append(nbformat.v4.new_markdown_cell(source, metadata={"slideshow": {"slide_type": slide_type}}))
+    code = nbformat.v4.new_code_cell("x = '" + "a" * 300 + "'", metadata={"slideshow": {"slide_type": "slide"}})
+    nb.cells.append(code)
+    path = tmp_path / "00_fit.ipynb"
+    nbformat.write(nb, path)
+    deck = slides.export_deck(path, tmp_path / "decks", execute=False)
+    context = browser.new_context(offline=True, viewport={"width": slides.SLIDE_WIDTH, "height": slides.SLIDE_HEIGHT})
+    try:
+        fit = slides.measure_fit(context.new_page(), deck.html)
+    finally:
+        context.close()
+    by_slide = {o["slide"]: o for o in fit.overflowing}
+    assert fit.total == 6
+    assert set(by_slide) == {"1/0", "2/0", "3/0", "5/0"}, str(fit)
+    assert by_slide["1/0"]["bottom"] > 300 and by_slide["1/0"]["title"].lower() == "long"
+    assert by_slide["2/0"]["right"] > 500
+    assert by_slide["3/0"]["right"] > 200, "typeset math is measured, not its TeX source"
+    assert by_slide["5/0"]["cut"], "a code line longer than its editor is cut off"
+    assert "4 of 6 slides do not fit 1280x720" in str(fit)
+
+
 def test_first_deck_prints_as_pdf_handout(lab_root, decks_dir, browser, artifacts):
     """Handouts: the deck opened with ?print-pdf prints one page per slide (what a lecturer does by hand)."""
     deck = export(LECTURES[0], lab_root, decks_dir)
