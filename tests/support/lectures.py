@@ -3,7 +3,7 @@
 ``executed(name)`` runs ``notebooks/<name>.ipynb`` top to bottom with nbclient (as CI, JupyterLab's
 Run All and ``coursekit decks`` do) and returns an :class:`Executed`: the notebook with its outputs,
 the text of those outputs, the figure audit (every text matplotlib drew, see
-``ipython/profile_default/startup/00_figure_audit.py``) and the wall time.  Results are cached in
+``ipython/profile_default/startup/00_figure_audit.py``, run at kernel start) and the wall time.  Results are cached in
 ``artifacts/executed/`` under a hash of the notebook and of the ``coursekit`` package, behind a file
 lock, so pytest-xdist workers run each lecture once between them.
 """
@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ import nbformat
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 CACHE = REPO / "artifacts" / "executed"
-IPYTHONDIR = Path(__file__).resolve().parent / "ipython"
+AUDIT_STARTUP = Path(__file__).resolve().parent / "ipython" / "profile_default" / "startup" / "00_figure_audit.py"
 LECTURES = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -70,8 +71,13 @@ def _run(path: Path, audit: Path) -> tuple[nbformat.NotebookNode, float]:
 
     quiet_tensorflow_env()
     nb = nbformat.read(path, as_version=4)
+    # A private IPython profile (the kernel writes its pid/, security/ folders there, not into tests/).
+    ipythondir = CACHE / "ipython"
+    startup = ipythondir / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(AUDIT_STARTUP, startup / AUDIT_STARTUP.name)
     saved = {k: os.environ.get(k) for k in ("IPYTHONDIR", "COURSEKIT_FIGURE_AUDIT")}
-    os.environ["IPYTHONDIR"], os.environ["COURSEKIT_FIGURE_AUDIT"] = str(IPYTHONDIR), str(audit)
+    os.environ["IPYTHONDIR"], os.environ["COURSEKIT_FIGURE_AUDIT"] = str(ipythondir), str(audit)
     try:
         client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True, store_widget_state=True,
                                 resources={"metadata": {"path": str(path.parent)}})
