@@ -37,8 +37,10 @@ setup_lecture()   # course style (colour-blind-safe, projector-sized), one BLAS 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # **Speaker notes.** The Bologna lesson notes (after Andrea Asperti's slides) date backpropagation to 1975:
 # Werbos's thesis is from 1974, the paper that made it known (Rumelhart, Hinton & Williams) from 1986.
-# Their timeline also puts MXNet's release in 2021 (it was first released in 2015) and TensorFlow
-# Probability's in 2021 (2018). Keep the opening short: the point is the next slide, where a trained
+# Their timeline also puts MXNet's release in 2021 (it was first released in 2015), TensorFlow
+# Probability's in 2021 (2018), the Transformer in 2018 (Vaswani et al., "Attention Is All You Need",
+# NeurIPS 2017) and residual connections in 2016 (He et al., arXiv December 2015; CVPR 2016).
+# Keep the opening short: the point is the next slide, where a trained
 # model fails in a way no person would.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -563,7 +565,8 @@ say(f"Labels {y_b.astype(int).tolist()}, outputs {p_b.tolist()}: H(P, Q) per exa
 # %% slideshow={"slide_type": "-"} tags=["remove-input"]
 Pk, Qk = np.array([0.5, 0.5]), np.array([0.9, 0.1])
 say("<details><summary>Computed</summary>\n\n"
-    f"P = {Pk.tolist()}, Q = {Qk.tolist()}: KL(P‖Q) = {neuron.kl_divergence(Pk, Qk):.4f}, KL(Q‖P) = {neuron.kl_divergence(Qk, Pk):.4f}.\n"
+    f"P = {Pk.tolist()}, Q = {Qk.tolist()}: KL(P‖Q) = {neuron.kl_divergence(Pk, Qk):.4f}, "
+    f"KL(Q‖P) = {neuron.kl_divergence(Qk, Pk):.4f}.\n"
     "</details>")
 
 # %% [markdown] slideshow={"slide_type": "slide"}

@@ -89,6 +89,7 @@ plt.show()
 
 # %% slideshow={"slide_type": "-"}
 from coursekit.widgets.gradient_descent import LearningRateWidget
+
 LearningRateWidget(start=round(P0, 2))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -170,6 +171,7 @@ animation_html(anim)
 
 # %% slideshow={"slide_type": "-"}
 from coursekit.widgets.gradient_descent import StartPointWidget
+
 StartPointWidget(0.8, 1.31, learning_rate=demo.learning_rate)
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -297,8 +299,8 @@ say(f"Each at η = 1/λmax (half its stability bound). After {STEPS} steps raw i
 # the bias: a change of b is nearly cancelled by a small change of the weights, because the features
 # never come near 0): the stable learning rate is set by the first, the speed by the second.
 # Standardizing makes the features zero-mean and unit-scale, so the eigenvalues become almost equal and
-# any direction is as steep as any other. The same holds, approximately, for deep networks: that is why images are scaled
-# to [0, 1] or standardized, and one motivation for batch normalization (lecture 5).
+# any direction is as steep as any other. The same holds, approximately, for deep networks: that is why
+# images are scaled to [0, 1] or standardized, and one motivation for batch normalization (lecture 5).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Beyond plain gradient descent: a narrow valley
@@ -355,8 +357,8 @@ say(f"Hessian eigenvalues (`np.linalg.eigvalsh`): **{lo:g}** and **{hi:g}**: the
 # ### Nesterov: the look-ahead form shifted by $\mu v$ is Keras's path
 
 # %% slideshow={"slide_type": "-"}
-from coursekit.gradient_descent import (elongated_valley_gradient as grad,
-                                        keras_minimize, nesterov_lookahead)
+from coursekit.gradient_descent import elongated_valley_gradient as grad
+from coursekit.gradient_descent import keras_minimize, nesterov_lookahead
 
 start, lr, mu, steps = np.array([-9.0, 2.0]), 0.05, 0.9, 3
 w, v = nesterov_lookahead(grad, start, lr, mu, steps)      # NumPy
@@ -430,6 +432,7 @@ say(f"The differences are rounding: Keras rounds its hyperparameters to float32 
 
 # %% slideshow={"slide_type": "-"}
 from coursekit.widgets.gradient_descent import OptimizerRaceWidget
+
 race = OptimizerRaceWidget()
 race
 

@@ -30,8 +30,13 @@ style.setup_lecture()
 np.set_printoptions(precision=4, suppress=True)
 
 from coursekit import convolution as conv
-from coursekit.convolution import (LECTURE_FILTERS, LECTURE_IMAGE, multiply_add_terms,
-                                   pixel_distance_study, translation_invariance)
+from coursekit.convolution import (
+    LECTURE_FILTERS,
+    LECTURE_IMAGE,
+    multiply_add_terms,
+    pixel_distance_study,
+    translation_invariance,
+)
 from coursekit.data import digits_8x8, photo
 from coursekit.display import say, table
 from coursekit.keras_setup import import_keras
