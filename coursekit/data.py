@@ -421,7 +421,7 @@ def target_task_data(n_per_class: int = 10, seed: int = 0):
     """Target task: digits 5-9 relabelled 0-4, few labelled training images.
 
     Draws ``n_per_class`` training images of each digit (with ``seed``); every other
-    5-9 image is the test set (~850 images).  Returns
+    5-9 image is the test set (896 - 5 n images: 846 for n = 10).  Returns
     ``(x_train (5 n, 8, 8, 1), y_train (5 n,), x_test, y_test)``, pixels in [0, 1],
     labels ``digit - 5``.  The source classes 0-4 never appear.
     """

@@ -66,7 +66,7 @@ x_adv = adversarial.fgsm(x0, y0, clf.W, clf.b, eps)
 p0 = adversarial.predict_proba(x0, clf.W, clf.b)
 p1 = adversarial.predict_proba(x_adv, clf.W, clf.b)
 before, after = (int(p0.argmax()), p0.max()), (int(p1.argmax()), p1.max())
-plot_adversarial(x0.reshape(8, 8), x_adv.reshape(8, 8), before, after, eps, figsize=(9, 3.0))
+plot_adversarial(x0.reshape(8, 8), x_adv.reshape(8, 8), before, after, eps, figsize=(9, 2.8))
 plt.show()
 eps_all = adversarial.smallest_flipping_epsilon(clf.x_test[right], clf.y_test[right],
                                                 clf.W, clf.b, eps_grid)

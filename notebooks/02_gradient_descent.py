@@ -47,7 +47,7 @@ say(f"Start: $P = {P0:.4f}$, cost $C = {(P0 - E) ** 2:.4f}$, "
 
 # %% slideshow={"slide_type": "-"} tags=["remove-input"]
 ps = np.linspace(-0.2, 1.0, 200)
-fig, ax = plt.subplots(figsize=(9, 4))
+fig, ax = plt.subplots(figsize=(9, 3.6))
 ax.plot(ps, (ps - E) ** 2, label="cost $(P - E)^2$")
 ax.plot(ps, (P0 - E) ** 2 + slope * (ps - P0), "--", label=f"tangent at P = {P0:.4f}")
 ax.plot(P0, (P0 - E) ** 2, "o", ms=10)
@@ -87,7 +87,7 @@ plt.show()
 # **Try it.** Predict the learning rate that reaches $E$ in one step and the one from which the steps
 # diverge; then check both with the widget (left: steps on the parabola; right: cost per step).
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "-"} tags=["remove-input"]
 from coursekit.widgets.gradient_descent import LearningRateWidget
 
 LearningRateWidget(start=round(P0, 2))
@@ -169,7 +169,7 @@ animation_html(anim)
 # **Try it.** The notebook the Bologna notes show starts from (0.8, 1.31) and from (0.8, 1.41), near
 # the ridge of the hill. Set the widget to each: where does each path end?
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "-"} tags=["remove-input"]
 from coursekit.widgets.gradient_descent import StartPointWidget
 
 StartPointWidget(0.8, 1.31, learning_rate=demo.learning_rate)

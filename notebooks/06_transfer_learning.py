@@ -216,7 +216,7 @@ logs = history.history
 say(f"`history.history` has the keys {', '.join(f'`{k}`' for k in logs)}, {len(logs['loss'])} values each. "
     f"{len(x_tr)} training / {len(x_val)} validation / {len(x_test)} test images. After the last epoch: "
     f"validation accuracy {logs['val_accuracy'][-1]:.1%}; test accuracy **{test_accuracy:.1%}**.")
-display(history_figure(history))
+display(history_figure(history, figsize=(10, 3.6)))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Fine-tuning

@@ -100,15 +100,15 @@ def task_examples_figure(x_source, y_source, x_target, y_target, per_task: int =
     return fig
 
 
-def history_figure(history) -> Figure:
-    """Loss and accuracy per epoch from ``model.fit``'s History (or its ``.history`` dict).
+def history_figure(history, figsize=style.FIGSIZE_WIDE) -> Figure:
+    """Loss and accuracy per epoch from ``model.fit``'s History (or its ``.history`` dict), ``figsize`` in inches.
 
     Left: ``loss`` and ``val_loss``; right: ``accuracy`` and ``val_accuracy`` (the keys
     ``fit`` records with ``metrics=["accuracy"]`` and ``validation_data``).  A key that is
     missing is skipped.
     """
     logs = getattr(history, "history", history)
-    fig = Figure(figsize=style.FIGSIZE_WIDE, dpi=100, layout="constrained")
+    fig = Figure(figsize=figsize, dpi=100, layout="constrained")
     with mpl.rc_context():
         style.apply()
         axes = fig.subplots(1, 2)
