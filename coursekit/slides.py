@@ -283,10 +283,19 @@ _FIT_JS = r"""async () => {
             cut: [...new Set(cut)].slice(0, 3)};
   };
   // Typeset math, not its TeX source or MathJax's preview: the deck re-renders a slide's formulas when the
-  // slide is shown, so a slide with math is measured again until MathJax is idle and two measures agree.
-  const mathBusy = () => window.MathJax && MathJax.Hub &&
-    (MathJax.Hub.queue.pending || MathJax.Hub.queue.running ||
-     Reveal.getCurrentSlide().querySelector('.MJXc-processing, .MathJax_Processing'));
+  // slide is shown, so a slide with math is measured again until MathJax is idle, its fonts are loaded
+  // and five measures 100 ms apart agree.
+  const mathBusy = () => {
+    if (!(window.MathJax && MathJax.Hub)) return false;
+    if (document.fonts && document.fonts.status !== 'loaded') return true;   // MathJax's web fonts
+    const slide = Reveal.getCurrentSlide();
+    if (MathJax.Hub.queue.pending || MathJax.Hub.queue.running) return true;
+    if (slide.querySelector('.MJXc-processing, .MathJax_Processing')) return true;
+    const untypeset = [...slide.querySelectorAll('script[type^="math/tex"]')].some(s =>
+      !(s.previousElementSibling && /MathJax_CHTML|MJXc-display/.test(s.previousElementSibling.className)));
+    const preview = [...slide.querySelectorAll('.MathJax_Preview')].some(p => p.textContent.trim());
+    return untypeset || preview;
+  };
   const wait = (ms) => new Promise(r => setTimeout(r, ms));
   const stacks = Reveal.getHorizontalSlides();
   for (let h = 0; h < stacks.length; h++) {
@@ -297,7 +306,7 @@ _FIT_JS = r"""async () => {
       const slide = Reveal.getCurrentSlide();
       let fit = measure(slide);
       if (slide.querySelector('script[type^="math/tex"]')) {
-        for (let i = 0, same = 0; i < 60 && same < 3; i++) {
+        for (let i = 0, same = 0; i < 80 && same < 4; i++) {
           await wait(100);
           const again = measure(slide);
           same = (!mathBusy() && JSON.stringify(again) === JSON.stringify(fit)) ? same + 1 : 0;

@@ -105,6 +105,9 @@ print("graph gradients = hand derivatives:", np.allclose(graph_grads, by_hand))
 # \text{(BP4)}\;\; \frac{\partial E}{\partial W^l} = (A^{l-1})^T \delta^l$$
 #
 # With softmax + cross-entropy at the output, BP1 simplifies to $\mathbf{p} - \mathbf{y}$ per sample.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Rows or columns?
 #
 # **Convention switch.** Nielsen's book and the Bologna notes (after Andrea Asperti's slides) write one
 # sample as a *column*: $\mathbf{z}^l = W^l \mathbf{a}^{l-1} + \mathbf{b}^l$ with $W^l$ of shape (units,
