@@ -174,15 +174,6 @@ def test_compile_fit_history(run):
     assert all(float(r[2]) < math.log(10) for r in fit_rows), "training loss below chance level's ln 10"
 
 
-def test_two_or_three_try_it_tasks_with_collapsible_answers(run):
-    cells = run.nb.cells
-    tasks = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and "**Try it.**" in c.source]
-    assert 2 <= len(tasks) <= 3
-    for i in tasks:
-        answer = next(c for c in cells[i + 1:] if c.cell_type == "markdown")
-        assert answer.source.lstrip().startswith("<details><summary>Answer</summary>"), cells[i].source[:60]
-
-
 def test_figure_only_code_is_hidden_in_the_deck(run):
     for cell in run.nb.cells:
         if cell.cell_type == "code" and ("plt.show()" in cell.source or "animation_html(" in cell.source):

@@ -179,15 +179,3 @@ def test_feature_gain_shrinks_with_more_labels(lecture):
                  if "gain (points)" in out.get("data", {}).get("text/html", ""))
     rows = {int(r[0]): float(r[4]) for r in _html_rows(table) if r}
     assert set(rows) == {3, 10} and rows[3] > rows[10]
-
-
-def test_try_it_tasks_have_collapsible_answers():
-    import nbformat
-
-    nb = nbformat.read(REPO / "notebooks" / f"{NAME}.ipynb", as_version=4)
-    cells = nb.cells
-    tasks = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("**Try it.**")]
-    assert 2 <= len(tasks) <= 3
-    for i in tasks:
-        answer = cells[i + 1]
-        assert answer.cell_type == "markdown" and answer.source.startswith("<details><summary>Answer</summary>")
