@@ -83,6 +83,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--keep", default=None, help="work in this folder and keep it")
+    ap.add_argument("--no-stock", action="store_true", help="time coursekit grade only (skip nbgrader autograde)")
     args = ap.parse_args()
 
     from coursekit.grader import pipeline
@@ -92,18 +93,27 @@ def main() -> int:
     for d in (stock, ours):
         shutil.rmtree(d, ignore_errors=True)
         demo.make_course(d, ASSIGNMENTS)
+    # One course secret for both: each student then gets the same hidden inputs from either grader
+    # (nbgrader's test cells find it through coursekit.checks.autograde_seed).
+    from coursekit.grader.compare import course_seed
+
+    course_seed(os.path.join(ours, pipeline.STATE))
+    os.makedirs(os.path.join(stock, pipeline.STATE), exist_ok=True)
+    shutil.copy(os.path.join(ours, pipeline.STATE, "secret"), os.path.join(stock, pipeline.STATE, "secret"))
     subs = make_submissions(stock, args.students, args.seed)
     n = sum(len(v) for v in subs.values())
     print(f"{n} submissions ({args.students} students x {len(ASSIGNMENTS)} assignments) in {root}")
 
-    place(stock, subs)
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    t0 = time.perf_counter()
-    for a in ASSIGNMENTS:
-        subprocess.run([sys.executable, "-m", "nbgrader", "autograde", a, "--force", f"--CourseDirectory.root={stock}"],
-                       cwd=stock, env=env, check=True, capture_output=True)
-    t_stock = time.perf_counter() - t0
-    print(f"stock nbgrader autograde: {t_stock:7.1f} s  ({t_stock / n:.2f} s per submission, sequential)")
+    t_stock = None
+    if not args.no_stock:
+        place(stock, subs)
+        env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+        t0 = time.perf_counter()
+        for a in ASSIGNMENTS:
+            subprocess.run([sys.executable, "-m", "nbgrader", "autograde", a, "--force",
+                            f"--CourseDirectory.root={stock}"], cwd=stock, env=env, check=True, capture_output=True)
+        t_stock = time.perf_counter() - t0
+        print(f"stock nbgrader autograde: {t_stock:7.1f} s  ({t_stock / n:.2f} s per submission, sequential)")
 
     inbox = os.path.join(root, "inbox")
     for a, by in subs.items():
@@ -118,6 +128,10 @@ def main() -> int:
     t_ours = time.perf_counter() - t0
     print(f"coursekit grade:          {t_ours:7.1f} s  ({t_ours / n:.2f} s per submission, {args.workers} workers; "
           "includes feedback HTML, CSV and report)")
+    if t_stock is None:
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+        return 0
     print(f"throughput ratio: {t_stock / t_ours:.1f}x")
 
     differ = 0

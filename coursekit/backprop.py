@@ -933,3 +933,48 @@ def weight_stats(params, tol: float = 1e-3) -> dict:
     return {"n": int(w.size), "exact_zeros": int(np.count_nonzero(w == 0)),
             "near_zero": int(np.count_nonzero(np.abs(w) < tol)),
             "mean_abs": float(np.abs(w).mean()), "max_abs": float(np.abs(w).max())}
+
+
+# --------------------------------------------------------------------------------------
+# Assignment 3's training exercise: mini-batch SGD with the MLP above, batches as Keras's fit sees them
+# --------------------------------------------------------------------------------------
+
+def minibatch_order(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """One epoch's mini-batches: ``order = rng.permutation(n)`` cut into ``order[i:i + batch_size]``.
+
+    The last batch is shorter when ``batch_size`` does not divide ``n`` (it is kept, as in Keras).
+    """
+    order = rng.permutation(n)
+    return [order[start:start + batch_size] for start in range(0, n, batch_size)]
+
+
+def fit_mlp(x, y_true, params, learning_rate, epochs, batch_size, seed=0,
+            hidden_activation="relu") -> tuple[Params, np.ndarray]:
+    """Train the MLP of :func:`mlp_backward` by mini-batch SGD; returns ``(params, losses)``.
+
+    ``rng = np.random.default_rng(seed)`` once; every epoch ``order = rng.permutation(N)`` and the
+    batches ``order[0:B], order[B:2B], ...`` (the last one shorter when ``B`` does not divide ``N``).
+    Per batch: ``loss, grads = mlp_backward(x[idx], y_true[idx], params, hidden_activation)``, then
+    ``W <- W - learning_rate * dW`` and ``b <- b - learning_rate * db`` (a new list; the caller's
+    ``params`` are not modified).  ``losses`` (float64, length ``epochs * ceil(N / B)``) is each
+    batch's loss before its update: what ``model.fit`` with ``keras.optimizers.SGD(learning_rate)``
+    computes on the same batches in the same order.
+    """
+    params = _check_params(params)
+    x = _check_x(x, params)
+    y = _check_targets(y_true, x, params, "y_true")
+    learning_rate = check_scalar(learning_rate, "learning_rate", min_val=0, include_boundaries="neither")
+    epochs = check_scalar(epochs, "epochs", int, min_val=0)
+    batch_size = check_scalar(batch_size, "batch_size", int, min_val=1)
+    rng = np.random.default_rng(seed)
+    params = [(k.copy(), b.copy()) for k, b in params]
+    losses = []
+    for _ in range(epochs):
+        for idx in minibatch_order(len(x), batch_size, rng):
+            loss, grads = mlp_backward(x[idx], y[idx], params, hidden_activation)
+            losses.append(loss)
+            params = [(k - learning_rate * dk, b - learning_rate * db) for (k, b), (dk, db) in zip(params, grads)]
+    return params, np.asarray(losses, dtype=np.float64)
+
+
+__all__ += ["minibatch_order", "fit_mlp"]

@@ -490,7 +490,7 @@ def max_pool2d_backward(dout, x, pool_size=2, strides=None):
     """Gradient of ``sum(max_pool2d(x) * dout)`` w.r.t. x: (N, H, W, C).
 
     Each window sends its ``dout`` to the cell holding the maximum (the first one in
-    row-major order if there were ties; TensorFlow's choice for ties may differ).  The
+    row-major order if there are ties, as TensorFlow's CPU gradient does).  The
     padding (``"valid"`` or ``"same"``) is read off ``dout``'s shape: when the two modes
     give the same output size they also pad nothing, so this is unambiguous.
     """

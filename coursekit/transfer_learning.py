@@ -112,24 +112,26 @@ def build_transfer_model(base_model, num_classes: int, dropout_rate: float = 0.2
 
 
 def unfreeze_top_layers(base_model, num_layers: int) -> None:
-    """Unfreeze the last ``num_layers`` non-BatchNormalization layers of the base, in place.
+    """Unfreeze the last ``num_layers`` layers of the base, in place, as keras.io's fine-tuning guide does.
 
-    ``base_model.trainable = True``; counting from the top over the base's layers that
-    are not BatchNormalization, the last ``num_layers`` become trainable and the others
-    frozen; every BatchNormalization layer (also inside nested models) gets
-    ``trainable=False``.  Why: in Keras 3 a frozen BN layer runs in inference mode
-    even inside ``fit``, so its moving mean/variance stay those learned on the source
-    data; ``base(x, training=False)`` alone does NOT protect them, because the
-    ``training=True`` that ``fit`` passes down overrides it (see ``bn_pitfall_demo``).
-    Recompile the model afterwards (with a lower learning rate) for the change to act.
+    ``base_model.trainable = True``; the layers of ``base_model.layers[-num_layers:]`` become
+    trainable and the others frozen, with two precisions: BatchNormalization layers are COUNTED
+    among the last ``num_layers`` but kept frozen (``trainable=False``; so are BN layers inside
+    nested models), ``num_layers=0`` unfreezes nothing (``layers[-0:]`` would be the whole list),
+    and ``num_layers`` larger than ``len(base_model.layers)`` unfreezes every layer.  For a
+    functional base ``base_model.layers`` starts with its InputLayer (it has no weights).  Why the
+    BN layers stay frozen: in Keras 3 a frozen BN layer runs in inference mode even inside ``fit``,
+    so its moving mean/variance stay those learned on the source data;
+    ``base(x, training=False)`` alone does NOT protect them, because the ``training=True`` that
+    ``fit`` passes down overrides it (see ``bn_pitfall_demo``).  Recompile the model afterwards
+    (with a lower learning rate) for the change to act.
     """
     keras = import_keras()
-    layers = [layer for layer in base_model.layers if not _is_batch_norm(layer, keras)]
-    num_layers = check_scalar(num_layers, "num_layers (counted over the base's non-BatchNormalization layers)",
-                              int, min_val=0, max_val=len(layers))
+    num_layers = check_scalar(num_layers, "num_layers", int, min_val=0)
     base_model.trainable = True
-    top = set(map(id, layers[len(layers) - num_layers:]))
-    for layer in base_model.layers:
+    layers = base_model.layers
+    top = set(map(id, layers[max(len(layers) - num_layers, 0):]))
+    for layer in layers:
         layer.trainable = id(layer) in top and not _is_batch_norm(layer, keras)
     for layer in base_model._flatten_layers(include_self=False, recursive=True):
         if _is_batch_norm(layer, keras):
@@ -356,7 +358,7 @@ def _fit_curve(model, x, y, x_test, y_test, epochs, batch_size, seed):
 
 
 def compare_strategies(n_per_class: int = 10, epochs: int = 30, fine_tune_after: int = 15,
-                       fine_tune_layers: int = 4, learning_rate: float = 1e-2,
+                       fine_tune_layers: int = 6, learning_rate: float = 1e-2,
                        fine_tune_learning_rate: float = 1e-3, batch_size: int = 16, seed: int = 0,
                        base_model=None) -> dict:
     """Target-test accuracy after every epoch for three ways to learn the target task.
@@ -423,7 +425,7 @@ def _bn_statistics(base_model) -> dict[str, tuple[np.ndarray, np.ndarray]]:
             if _is_batch_norm(layer, keras)}
 
 
-def bn_pitfall_demo(n_per_class: int = 10, epochs: int = 3, num_layers: int = 4,
+def bn_pitfall_demo(n_per_class: int = 10, epochs: int = 3, num_layers: int = 6,
                     learning_rate: float = 1e-3, batch_size: int = 16, seed: int = 0,
                     base_model=None) -> dict:
     """Fine-tune the shipped base twice and measure how much its BN moving statistics move.

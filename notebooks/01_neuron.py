@@ -167,7 +167,7 @@ from coursekit.widgets.neuron import plot_perceptron_training
 w_pr, b_pr, mistakes = neuron.perceptron_train(train.x, train.y, lr=1.0)
 x_xor, y_xor = xor_table()
 _, _, mistakes_xor = neuron.perceptron_train(x_xor, y_xor, lr=1.0, epochs=8)
-plot_perceptron_training(train.x, train.y, w_pr, b_pr, mistakes, mistakes_xor, figsize=(10, 2.8))
+plot_perceptron_training(train.x, train.y, w_pr, b_pr, mistakes, mistakes_xor, figsize=(10, 2.5))
 plt.show()
 acc_pr = np.mean(neuron.perceptron_predict(train.x, w_pr, b_pr) == train.y)
 say(f"From w = 0, b = 0, η = 1: {' → '.join(map(str, mistakes))} mistakes per epoch, then "

@@ -230,7 +230,7 @@ display(history_figure(history, figsize=(10, 3.6)))
 # list of trainable weights, and a change of `trainable` does not reach it otherwise.
 
 # %% slideshow={"slide_type": "-"}
-tl.unfreeze_top_layers(head_base, 4)           # the base inside `model`
+tl.unfreeze_top_layers(head_base, 6)           # the base inside `model`
 model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),    # 10x lower
               loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 history_ft = model.fit(x_tr, y_tr, batch_size=16, epochs=30, initial_epoch=20,
@@ -243,22 +243,23 @@ layer_rows = [(layer.name, type(layer).__name__, layer.trainable,
               for layer in head_base.layers if layer.weights]
 weights_ft = sum(r[3] for r in layer_rows)
 unfrozen = [layer.name for layer in head_base.layers if layer.trainable]
-say(f"`unfreeze_top_layers(base, 4)` counts the top 4 layers that are **not** BatchNormalization "
+say(f"`unfreeze_top_layers(base, 6)` takes the last 6 entries of `base.layers`, BN layers counted, as keras.io's "
+    f"fine-tuning guide does (`base.layers[-6:]`); trainable among them "
     f"({', '.join(unfrozen)}): {weights_ft:,} convolution weights train, with the head's {n_trainable:,}; "
     f"every BN layer stays frozen. After {len(history_ft.history['loss'])} more epochs at learning rate "
     f"{model.optimizer.learning_rate.numpy():.0e}: test accuracy {test_accuracy:.1%} → **{tuned_accuracy:.1%}**.")
 table(layer_rows, ["layer", "type", "trainable", "trainable parameters"], font_size="85%")
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
-# **Try it.** Call `tl.unfreeze_top_layers(base, 2)` instead. Which layers train, and how many weights
+# **Try it.** Call `tl.unfreeze_top_layers(base, 3)` instead. Which layers train, and how many weights
 # does fine-tuning adjust?
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # <details><summary>Answer</summary>
 #
-# `relu4` and `conv4`, the top two layers that are not BatchNormalization (the count skips `bn4`). Only
-# `conv4` has weights: its 3×3×64×64 kernel, **36,864** weights (the layer table of the base). The BN
-# layers stay frozen, the head trains as before.
+# `base.layers[-3:]` is `conv4`, `bn4`, `relu4`: `bn4` is counted but stays frozen and `relu4` has no
+# weights: only `conv4` has weights that train, its 3×3×64×64 kernel, **36,864** weights (the layer table
+# of the base). The head trains as before. (With 2, only `bn4` and `relu4`: nothing in the base would train.)
 #
 # </details>
 
@@ -270,14 +271,15 @@ table(layer_rows, ["layer", "type", "trainable", "trainable parameters"], font_s
 #
 # * **from scratch** — random initial weights, everything trained;
 # * **frozen** — the pretrained base frozen, only the head trained (feature extraction);
-# * **fine-tuned** — the frozen run, then the top 4 layers unfrozen at a lower learning rate.
+# * **fine-tuned** — the frozen run, then the top 6 layers (`conv3` to `relu4`, BN kept frozen) unfrozen at a
+#   lower learning rate.
 
 # %% slideshow={"slide_type": "-"}
 LABELS, EPOCHS, FINE_TUNE_AFTER, BATCH = 3, 10, 5, 4   # more EPOCHS: smoother curves
 LR, LR_FINE = 1e-2, 1e-3
 result = tl.compare_strategies(
     n_per_class=LABELS, epochs=EPOCHS, fine_tune_after=FINE_TUNE_AFTER, batch_size=BATCH,
-    fine_tune_layers=4, learning_rate=LR, fine_tune_learning_rate=LR_FINE)
+    fine_tune_layers=6, learning_rate=LR, fine_tune_learning_rate=LR_FINE)
 
 # %% slideshow={"slide_type": "subslide"} tags=["remove-input"]
 say(f"{result['n_train']} labelled images ({LABELS} per class), accuracy on the {result['n_test']} other images "

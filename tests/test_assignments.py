@@ -40,6 +40,16 @@ def _self_contained(assignment, name) -> bool:
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENT_NAMES)
+def test_the_stated_total_is_the_sum_of_the_graded_cells(assignment):
+    """The intro's "Total: N points" counts every graded cell: autograded tests, written answers, tasks."""
+    nb = _source(assignment)
+    cells = [nbgrader_metadata(c) for c in nb.cells]
+    graded = [m for m in cells if m.get("grade") or m.get("task")]
+    stated = re.search(r"Total: (\d+) points", nb.cells[0].source)
+    assert stated and int(stated.group(1)) == sum(m.get("points", 0) for m in graded), assignment
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENT_NAMES)
 def test_source_notebook_matches_the_registry(assignment):
     """Per exercise: one answer cell (grade_id = name) defining the function with the registry's signature,
     then one locked test cell (grade_id = test_<name>) worth the registry's points; nothing else graded."""

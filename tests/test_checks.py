@@ -42,6 +42,7 @@ def as32(func):
 def full_marks(name, func, seed=3):
     r = check(name, func, hidden=True, seed=seed)
     assert r.points == r.max_points, r.report()
+    assert not r.diagnoses, r.report()  # a correct answer is never told of a mistake
 
 
 def loses(name, func, diagnosis, seed=3):
@@ -63,7 +64,8 @@ def test_registry_covers_the_six_assignments():
         "05_cnn_architectures",
         "06_transfer_learning",
     ]
-    assert sum(len(v) for v in ASSIGNMENTS.values()) == 42
+    assert sum(len(v) for v in ASSIGNMENTS.values()) == 43
+    assert ASSIGNMENTS["03_backprop"][-1] == "fit_mlp"  # the exercise in learning closes assignment 3
 
 
 def test_signatures_are_the_reference_functions():
@@ -164,6 +166,36 @@ def test_cases_and_outcomes_round_trip_without_pickle(tmp_path, sol):
         checks.save_outcomes(tmp_path / "bad.json", bad)
 
 
+def test_non_contiguous_cases_reach_the_student_as_views_and_survive_storage(tmp_path):
+    """A case with layout="strided" hands over non-contiguous views of the same values; an answer that
+    writes through ``reshape`` of its input (a view only when the input is contiguous) is caught."""
+    from coursekit.checks.common import noncontiguous
+
+    case = noncontiguous(make_cases("relu")[0])
+    checks.save_cases(tmp_path / "cases.json", [case])
+    (loaded,) = checks.load_cases(tmp_path / "cases.json")
+    assert loaded.layout == "strided" and loaded.label.endswith("(non-contiguous)")
+    seen = []
+
+    def relu(z):
+        seen.append(z.flags.c_contiguous)
+        return np.maximum(z, 0)
+
+    (outcome,) = run_cases(relu, [loaded], "relu")
+    assert seen == [False] and outcome.error is None
+    assert np.array_equal(outcome.output, np.maximum(case.args[0], 0))
+
+    def relu_in_place_on_a_flat_view(z):
+        flat = z.reshape(-1)  # a copy for a strided input, the caller's memory for a contiguous one
+        flat[flat < 0] = 0
+        return flat.reshape(z.shape)
+
+    z = np.array([[-1.0, 2.0, 0.5], [3.0, -4.0, -0.5]])
+    contiguous, strided = checks.Case("c", (z,)), noncontiguous(checks.Case("s", (z,)))
+    assert run_cases(relu_in_place_on_a_flat_view, [contiguous], "relu")[0].mutated_inputs
+    assert not run_cases(relu_in_place_on_a_flat_view, [strided], "relu")[0].mutated_inputs
+
+
 def test_two_process_split_gives_the_same_verdict_as_check(sol):
     cases = make_cases("conv2d", hidden=True, seed=2)
     wrong = run_example("conv2d", wrong_answer("conv2d", "kernel is flipped"), sol)
@@ -250,3 +282,15 @@ def test_numpy_helpers_and_coursekit_data_are_not_flagged():
         return np.maximum(z, 0)
 
     assert reference_used(uses_data_and_numpy) is None
+
+
+def test_nbgrader_autograde_draws_the_students_own_hidden_inputs(tmp_path):
+    """Under `nbgrader autograde` (cwd <course>/autograded/<student>/<assignment>) a test cell uses the
+    seed coursekit grade uses for that student; elsewhere there is none (fresh inputs)."""
+    from coursekit.grader.compare import course_seed, student_seed
+
+    secret = course_seed(str(tmp_path / ".coursekit"))
+    ana, bo = (checks.autograde_seed(str(tmp_path / "autograded" / s / "01_neuron")) for s in ("ana", "bo"))
+    assert ana == student_seed(secret, "ana") != bo == student_seed(secret, "bo")
+    assert checks.autograde_seed(str(tmp_path / "submitted" / "ana" / "01_neuron")) is None
+    assert oct((tmp_path / ".coursekit" / "secret").stat().st_mode & 0o777) == "0o600"

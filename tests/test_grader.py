@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import zipfile
 
 import nbformat
+import numpy as np
 import pytest
 
 from coursekit.checks import ASSIGNMENTS, EXERCISES
@@ -296,3 +298,39 @@ def test_convolution_wrong_answers_lose_points(course, tmp_path, keras):
     assert any("flip" in d for d in conv["diagnoses"]), conv
     assert by["flipper"]["score"] == pytest.approx(FULL4 - conv["max_points"] + conv["points"])
     json.dumps(run.results)  # results are plain JSON
+
+
+def test_hidden_inputs_are_per_student_and_a_regrade_reproduces_every_score(course, tmp_path, keras):
+    """Two students with the same wrong conv2d fail on different hidden inputs (course secret + student
+    id + exercise); grading again from scratch gives both the same points and the same messages."""
+    from coursekit.checks import make_cases
+    from coursekit.grader.compare import course_seed, student_seed
+
+    nbname = demo.notebook_names(str(course), A4)[0]
+    subs = tmp_path / "subs"
+    flipped = "import numpy as np\n" + demo.wrong_answer("conv2d", "kernel is flipped")
+    for twin in ("twin_a", "twin_b"):
+        _write(demo.student_notebook(str(course), A4, {"conv2d": flipped}), subs / twin / f"{nbname}.ipynb")
+
+    def grade():
+        run = pipeline.grade_assignment(str(course), A4, [str(subs)], workers=0, limits=LIMITS, progress=False)
+        return {r["student"]: r for r in run.results if r["student"].startswith("twin")}
+
+    first = grade()
+    secret = course_seed(str(course / ".coursekit"))
+    assert {s: r["seed"] for s, r in first.items()} == {s: student_seed(secret, s) for s in first}
+    a, b = (make_cases("conv2d", hidden=True, seed=first[s]["seed"]) for s in ("twin_a", "twin_b"))
+    hidden = [i for i, c in enumerate(a) if c.label.startswith("hidden")]
+    assert hidden and all(a[i].label == b[i].label for i in hidden)
+    assert any(not np.array_equal(a[i].args[0], b[i].args[0]) for i in hidden)  # other inputs...
+
+    def hidden_messages(r):
+        return {m for m in _ex(r, "conv2d")["messages"] if m.startswith("case 'hidden")}
+
+    assert hidden_messages(first["twin_a"]) != hidden_messages(first["twin_b"])  # ...other failing cases
+    shutil.rmtree(course / ".coursekit" / "results" / A4)  # a regrade from scratch
+    again = grade()
+    for s in first:
+        assert [(e["name"], e["points"], e["messages"]) for e in again[s]["exercises"]] == [
+            (e["name"], e["points"], e["messages"]) for e in first[s]["exercises"]
+        ]

@@ -88,17 +88,24 @@ def test_lms_zips_through_the_command_with_kill_and_resume(tmp_path, keras):
     assert sorted(r["student_id"] for r in rows) == sorted(expected)
     # The wrong pool may keep the points of some cases: ask the checker, in this process, on the
     # course's own hidden inputs, what it is worth.
+    # The hidden inputs are each student's own (course secret + student id + exercise).
     from coursekit.checks import grade_outcomes, make_cases, run_cases
-    from coursekit.grader.compare import course_seed
+    from coursekit.grader.compare import course_seed, student_seed
 
     ns: dict = {}
     exec(WRONG_POOL, ns)
-    cases = make_cases("max_pool2d", hidden=True, seed=course_seed(str(course / ".coursekit")))
-    worth = grade_outcomes("max_pool2d", cases, run_cases(ns["max_pool2d"], cases, "max_pool2d")).points
-    assert worth < EXERCISES["max_pool2d"].points
+
+    def worth(student):
+        seed = student_seed(course_seed(str(course / ".coursekit")), student)
+        cases = make_cases("max_pool2d", hidden=True, seed=seed)
+        return grade_outcomes("max_pool2d", cases, run_cases(ns["max_pool2d"], cases, "max_pool2d")).points
+
     for r in rows:
         wrong = expected[r["student_id"]] < FULL4
-        assert float(r["score"]) == pytest.approx(expected[r["student_id"]] + (worth if wrong else 0)), r
+        if wrong:
+            assert worth(r["student_id"]) < EXERCISES["max_pool2d"].points
+        extra = worth(r["student_id"]) if wrong else 0
+        assert float(r["score"]) == pytest.approx(expected[r["student_id"]] + extra), r
     jane = next(r for r in rows if r["student_id"] == "jane_doe_12345")
     assert (jane["first_name"], jane["last_name"]) == ("Jane", "Doe")
 

@@ -155,15 +155,15 @@ def test_head_and_fine_tuning_counts(keras, lecture):
     channels = base.output_shape[-1]
     assert f"trainable **{channels * 5 + 5:,}** = the head's {channels} × 5 weights + 5 biases" in lecture.text
     conv3, conv4 = (base.get_layer(n) for n in ("conv3", "conv4"))
-    unfreeze_top_layers(base, 4)
+    unfreeze_top_layers(base, 6)  # base.layers[-6:]: conv3 bn3 relu3 conv4 bn4 relu4
     weights = sum(int(np.prod(w.shape)) for w in base.trainable_weights)
     assert weights == int(np.prod(conv3.kernel.shape)) + int(np.prod(conv4.kernel.shape))
     assert f"(conv3, relu3, conv4, relu4): {weights:,} convolution weights train" in lecture.text
-    # the try-it answer: unfreezing 2 layers trains conv4's 3x3x64x64 kernel only
-    unfreeze_top_layers(base, 2)
+    # the try-it answer: unfreezing 3 layers (conv4, bn4 frozen, relu4) trains conv4's 3x3x64x64 kernel only
+    unfreeze_top_layers(base, 3)
     two = sum(int(np.prod(w.shape)) for w in base.trainable_weights)
     assert two == 3 * 3 * 64 * 64
-    answer = next(c.source for c in lecture.nb.cells if c.cell_type == "markdown" and "unfreeze_top_layers(base, 2)"
+    answer = next(c.source for c in lecture.nb.cells if c.cell_type == "markdown" and "unfreeze_top_layers(base, 3)"
                   not in c.source and "`conv4` has weights" in c.source)
     assert f"**{two:,}** weights" in answer
 

@@ -47,10 +47,9 @@ def test_build_transfer_model_freezes_base(keras, output_4d):
 def test_unfreeze_top_layers_keeps_bn_frozen_through_fit(keras, rng):
     base = _tiny_base(keras)
     model = tl.build_transfer_model(base, 3)
-    tl.unfreeze_top_layers(base, 3)
-    non_bn = [layer for layer in base.layers if not isinstance(layer, keras.layers.BatchNormalization)]
-    assert [layer.trainable for layer in non_bn] == [False] * (len(non_bn) - 3) + [True] * 3
-    assert [layer.name for layer in non_bn if layer.trainable] == ["r1", "c2", "r2"]
+    tl.unfreeze_top_layers(base, 3)  # keras.io's guide: base.layers[-3:] = c2, b2, r2 (b2 counted, kept frozen)
+    assert [layer.name for layer in base.layers[-3:]] == ["c2", "b2", "r2"]
+    assert [layer.name for layer in base.layers if layer.trainable] == ["c2", "r2"]
     assert all(not layer.trainable for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization))
     assert base.trainable
     c2 = base.get_layer("c2")
@@ -71,7 +70,20 @@ def test_unfreeze_top_layers_keeps_bn_frozen_through_fit(keras, rng):
         np.testing.assert_array_equal(a, b)
     assert not np.allclose(c2.kernel.numpy(), kernel_before)  # the top layer did train
     with pytest.raises(ValueError, match="num_layers"):
-        tl.unfreeze_top_layers(base, 99)
+        tl.unfreeze_top_layers(base, -1)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 6, 7, 8, 99])
+def test_unfreeze_top_layers_counts_as_the_keras_guide(keras, n):
+    """base.layers[-n:] trainable (BN among them counted but frozen), n = 0 none, n > len(layers) all."""
+    base = _tiny_base(keras)  # layers: input, c1, b1, r1, c2, b2, r2
+    base.trainable = False
+    tl.unfreeze_top_layers(base, n)
+    top = base.layers[-n:] if n else []  # the guide's loop, with n = 0 read as "none"
+    want = {id(w) for layer in top if not isinstance(layer, keras.layers.BatchNormalization)
+            for w in layer.trainable_weights + layer.non_trainable_weights}
+    assert base.trainable and {id(w) for w in base.trainable_weights} == want
+    assert not any(layer.trainable for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization))
 
 
 def test_extract_features_equals_predict_plus_gap(keras, rng):
@@ -118,7 +130,7 @@ def test_shipped_base_transfers_to_target(keras):
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     model.fit(x, y, epochs=15, batch_size=16, verbose=0)
-    tl.unfreeze_top_layers(base, 4)
+    tl.unfreeze_top_layers(base, 6)  # base.layers[-6:]: conv3 to relu4, BN kept frozen
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     model.fit(x, y, epochs=15, batch_size=16, verbose=0)

@@ -21,6 +21,8 @@ from .cells import is_test_cell
 BEGIN, END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 TEST_CELL_TEXT = "# Test cell {grade_id}: the test code and its hidden inputs are not shown. Its report is below."
 _HIDDEN_REGION = re.compile(rf"^.*{BEGIN}.*?{END}.*$\n?", re.S | re.M)
+# A written question's rubric (nbgrader task cell): graders see it in formgrader, students never.
+_MARK_SCHEME = re.compile(r"^.*BEGIN MARK SCHEME.*?END MARK SCHEME.*$\n?", re.S | re.M)
 
 
 def strip_hidden_tests(nb, text: str = TEST_CELL_TEXT):
@@ -30,6 +32,8 @@ def strip_hidden_tests(nb, text: str = TEST_CELL_TEXT):
             cell.source = text.format(grade_id=cell.metadata["nbgrader"].get("grade_id", "?"))
         elif BEGIN in cell.get("source", ""):
             cell.source = _HIDDEN_REGION.sub("", cell.source)
+        if "BEGIN MARK SCHEME" in cell.get("source", ""):
+            cell.source = _MARK_SCHEME.sub("", cell.source)
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and BEGIN in output.get("text", ""):
                 output["text"] = _HIDDEN_REGION.sub("", output["text"])

@@ -56,7 +56,8 @@ def _registry() -> dict[str, Exercise]:
     import importlib
 
     found: dict[str, Exercise] = {}
-    for mod in ("neuron", "gradient_descent", "backprop", "convolution", "cnn_architectures", "transfer_learning"):
+    topics = ("neuron", "gradient_descent", "backprop", "training", "convolution", "cnn_architectures")
+    for mod in (*topics, "transfer_learning"):
         module = importlib.import_module(f"{__name__}.{mod}")
         for ex in module.exercises():
             found[ex.name] = ex
@@ -94,7 +95,7 @@ def make_cases(name: str, *, hidden: bool = False, seed: int | None = 0) -> list
     if hidden:
         base = np.random.SeedSequence() if seed is None else np.random.SeedSequence([seed, zlib.crc32(name.encode())])
         hidden_cases = ex.hidden(np.random.default_rng(base))
-        cases += [Case("hidden: " + c.label, c.args, c.kwargs) for c in hidden_cases]
+        cases += [Case("hidden: " + c.label, c.args, c.kwargs, c.layout) for c in hidden_cases]
     return cases
 
 
@@ -120,11 +121,34 @@ def score_test_cell(name: str, func, *, hidden: bool = False, seed: int | None =
     """What an nbgrader test cell runs: print the verdict, return the points.
 
     The cell's last expression is this float, which nbgrader 0.9 takes as the
-    cell's partial credit (``nbgrader.utils.get_partial_grade``).
+    cell's partial credit (``nbgrader.utils.get_partial_grade``).  Under ``nbgrader autograde`` the
+    hidden inputs are the student's own (:func:`autograde_seed`).
     """
+    if hidden and seed is None:
+        seed = autograde_seed()
     result = check(name, func, hidden=hidden, seed=seed)
     print(result.report())
     return result.points
+
+
+def autograde_seed(cwd: str | None = None) -> int | None:
+    """The student's hidden-input seed when ``nbgrader autograde`` runs this kernel, else None.
+
+    nbgrader runs a submission in ``<course>/autograded/<student>/<assignment>/``; the seed is the one
+    ``coursekit grade`` uses for that student (course secret + student id), so both graders draw the
+    same hidden inputs and a regrade reproduces the score.
+    """
+    import os
+
+    here = os.path.abspath(cwd or os.getcwd())
+    student_dir = os.path.dirname(here)
+    autograded = os.path.dirname(student_dir)
+    if os.path.basename(autograded) != "autograded":
+        return None
+    from coursekit.grader.compare import course_seed, student_seed
+
+    root = os.path.dirname(autograded)
+    return student_seed(course_seed(os.path.join(root, ".coursekit")), os.path.basename(student_dir))
 
 
 class SelfCheckReport(list):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import arg, as_float64, keras, make_case, stable_softmax, tf
-from .core import Exercise, Mistake, Verdict, wrong
+from .common import arg, as_float64, keras, make_case, noncontiguous, stable_softmax, tf
+from .core import INPUT_MODIFIED, Exercise, Mistake, Verdict, wrong
 from .functions import call_with_functions, finite_differences, numpy_function, spec
 
 ASSIGNMENT = "03_backprop"
@@ -20,15 +20,36 @@ def _tape(fn, *arrays):
     return [g.numpy() for g in tape.gradient(y, vs)]
 
 
-def _nonfinite(case, out):
-    try:
-        return not all(np.all(np.isfinite(np.asarray(o, float))) for o in (out if isinstance(out, tuple) else (out,)))
-    except Exception:
-        return False
-
-
 def _sig(z):
     return 0.5 * (1 + np.tanh(as_float64(z) / 2))
+
+
+def _same_with_nan(out, want, rtol=1e-4) -> bool:
+    """``out`` equals ``want`` (nested tuples/lists of arrays), NaN where ``want`` is NaN, inf where it is inf.
+
+    For mistakes whose output is not finite (the checker's comparison never matches a NaN), modelled exactly.
+    """
+    if isinstance(want, (tuple, list)):
+        return (
+            isinstance(out, (tuple, list))
+            and len(out) == len(want)
+            and all(_same_with_nan(o, w, rtol) for o, w in zip(out, want))
+        )
+    try:
+        o, w = np.asarray(out, np.float64), np.asarray(want, np.float64)
+    except Exception:
+        return False
+    if o.shape != w.shape:
+        return False
+    finite = w[np.isfinite(w)]
+    scale = float(np.abs(finite).max()) if finite.size else 0.0
+    return bool(np.allclose(o, w, rtol=rtol, atol=1e-5 * max(1.0, scale), equal_nan=True))
+
+
+SIGMOID_BACKWARD_OVERFLOW = (
+    "overflow in exp: 1 / (1 + np.exp(-z)) overflows for z < -709 (float64) or z < -88 (float32); "
+    "use s = 0.5 * (1 + np.tanh(z / 2)) or np.exp(-np.logaddexp(0, -z))"
+)
 
 
 # ----------------------------------------------------------------------------- elementwise
@@ -40,18 +61,41 @@ def _elementwise_visible():
     return [
         make_case("a (2, 3) matrix with zeros", dout, z),
         make_case("float32, large |z|", np.ones(4, np.float32), np.array([-50.0, -10.0, 10.0, 50.0], np.float32)),
+        make_case(
+            "|z| up to 1e3 (float64): no overflow warning",
+            np.array([1.0, -2.0, 0.5, 3.0, 1.0]),
+            np.array([-1000.0, -750.0, 0.0, 750.0, 1000.0]),
+        ),
     ]
+
+
+def _extreme_z(rng, shape, dtype):
+    """z of ``shape`` with -1e3, 1e3, -100, +-0 and the rest uniform in [-1e3, 1e3] (shuffled)."""
+    fixed = np.array([-1e3, 1e3, -100.0, 0.0, -0.0])
+    z = np.concatenate([fixed, rng.uniform(-1e3, 1e3, size=int(np.prod(shape)) - len(fixed))])
+    return rng.permutation(z).reshape(shape).astype(dtype)
 
 
 def _elementwise_hidden(rng):
     z = rng.normal(size=(3, 4)) * 3
     z[0, :2] = 0.0
+    z[1, 0] = -0.0
+    z32 = (rng.normal(size=(2, 2, 3)) * 3).astype(np.float32)
+    z32[1, 0, :2] = 0.0
     return [
-        make_case("random with exact zeros", rng.normal(size=(3, 4)), z),
+        make_case("random (3, 4) with exact zeros", rng.normal(size=(3, 4)), z),
+        make_case("random 3-D float32 with exact zeros", rng.normal(size=(2, 2, 3)).astype(np.float32), z32),
         make_case(
-            "random 3-D float32",
-            rng.normal(size=(2, 2, 3)).astype(np.float32),
-            (rng.normal(size=(2, 2, 3)) * 3).astype(np.float32),
+            "|z| up to 1e3 with zeros, float64", rng.normal(size=(3, 4)) * 10, _extreme_z(rng, (3, 4), np.float64)
+        ),
+        make_case(
+            "|z| up to 1e3 with zeros, float32",
+            rng.normal(size=(2, 5)).astype(np.float32),
+            _extreme_z(rng, (2, 5), np.float32),
+        ),
+        make_case("one sample, one unit: z = 0", rng.normal(size=(1, 1)), np.zeros((1, 1))),
+        noncontiguous(
+            make_case("|z| up to 1e3 with zeros, (4, 3)", rng.normal(size=(4, 3)), _extreme_z(rng, (4, 3), np.float64))
         ),
     ]
 
@@ -80,17 +124,21 @@ def _dense_visible():
 
 
 def _dense_hidden(rng):
-    out = []
-    for n, i, u, dt in ((5, 4, 3, np.float64), (1, 3, 3, np.float32), (7, 2, 5, np.float64)):
-        out.append(
-            make_case(
-                f"random batch {n}, {i} -> {u}, {np.dtype(dt).name}",
-                rng.normal(size=(n, u)).astype(dt),
-                rng.normal(size=(n, i)).astype(dt),
-                rng.normal(size=(i, u)).astype(dt),
-            )
+    def one(n, i, u, dt, scale=1.0):
+        return (
+            rng.normal(size=(n, u)).astype(dt),
+            (rng.uniform(-1, 1, size=(n, i)) * scale).astype(dt),
+            rng.normal(size=(i, u)).astype(dt),
         )
-    return out
+
+    return [
+        make_case("random batch 5, 4 -> 3, float64", *one(5, 4, 3, np.float64)),
+        make_case("one sample, 3 -> 3, float32", *one(1, 3, 3, np.float32)),
+        make_case("batch 7, 2 -> 5, |x| up to 1e3", *one(7, 2, 5, np.float64, 1e3)),
+        make_case("one input feature, one unit: batch 4, 1 -> 1", *one(4, 1, 1, np.float64)),
+        make_case("one sample, one input feature: 1 -> 2, float32", *one(1, 1, 2, np.float32)),
+        noncontiguous(make_case("batch 6, 3 -> 3, |x| up to 1e3", *one(6, 3, 3, np.float64, 1e3))),
+    ]
 
 
 def _dense_expected(case):
@@ -112,6 +160,8 @@ def _dense_variant(kind):
             if k.shape[0] != k.shape[1]:
                 return None
             dx = dout @ k
+        elif kind == "dk_T":
+            dk = dk.T
         return dx, dk, db
 
     return variant
@@ -134,14 +184,43 @@ def _softmax_ce_visible():
 
 
 def _softmax_ce_hidden(rng):
-    def one(n, k, scale):
-        return rng.normal(size=(n, k)) * scale, np.eye(k)[rng.integers(0, k, n)]
+    def one(n, k, scale, dtype=np.float64):
+        return (rng.normal(size=(n, k)) * scale).astype(dtype), np.eye(k, dtype=dtype)[rng.integers(0, k, n)]
 
+    def mixed(n, k):
+        """Rows of scale 1e-3, 1, ..., the last up to 1e3; its label on its smallest logit (p = 0 there)."""
+        logits = rng.normal(size=(n, k)) * np.array([1e-3] + [1.0] * (n - 2) + [1.0])[:, None]
+        logits[-1] = rng.uniform(-1e3, 1e3, size=k)
+        logits[-1, rng.integers(0, k)] = 1e3
+        labels = rng.integers(0, k, n)
+        labels[-1] = int(np.argmin(logits[-1]))
+        return logits, np.eye(k)[labels]
+
+    logits32, y32 = one(4, 5, 3, np.float32)
+    logits32[rng.integers(0, 4), rng.integers(0, 5)] = 1e3  # exp overflows float32 above 88
     return [
         make_case("random (5, 4)", *one(5, 4, 2)),
-        make_case("random large logits (4, 3)", *one(4, 3, 800)),
+        make_case("random large logits (4, 3): probabilities exactly 0 and 1", *one(4, 3, 800)),
+        make_case("rows of very different scale (1e-3 to 1e3), (3, 4)", *mixed(3, 4)),
         make_case("random single sample (1, 6)", *one(1, 6, 1)),
+        make_case("float32 (4, 5) with a logit of 1e3", logits32, y32),
+        noncontiguous(make_case("rows of very different scale (1e-3 to 1e3), (4, 3)", *mixed(4, 3))),
     ]
+
+
+def _ce_grad_as_written(case, shift):
+    """The gradient as a softmax shifted by each row's max (``"row"``), the global max or nothing computes it,
+    in the input's dtype, overflow and all."""
+    z = np.asarray(arg(case, 0, "logits"))
+    z = z if np.issubdtype(z.dtype, np.floating) else z.astype(float)
+    y = np.asarray(arg(case, 1, "y_true"))
+    with np.errstate(all="ignore"):
+        if shift == "row":
+            z = z - z.max(axis=-1, keepdims=True)
+        elif shift == "global":
+            z = z - z.max()
+        e = np.exp(z)
+        return (e / e.sum(axis=-1, keepdims=True) - y) / len(z)
 
 
 def _softmax_ce_expected(case):
@@ -162,13 +241,19 @@ def _mse_visible():
 
 
 def _mse_hidden(rng):
+    def one(shape, dtype=np.float64, scale=1.0):
+        return (
+            (rng.normal(size=shape) * scale).astype(dtype),
+            (rng.normal(size=shape) * scale).astype(dtype),
+        )
+
     return [
-        make_case("random (4, 3)", rng.normal(size=(4, 3)), rng.normal(size=(4, 3))),
-        make_case(
-            "random float32 (6, 1)",
-            rng.normal(size=(6, 1)).astype(np.float32),
-            rng.normal(size=(6, 1)).astype(np.float32),
-        ),
+        make_case("random (4, 3)", *one((4, 3))),
+        make_case("random float32 (6, 1)", *one((6, 1), np.float32)),
+        make_case("|y| up to 1e3, (3, 4)", *one((3, 4), scale=300.0)),
+        make_case("one sample, one output (1, 1)", *one((1, 1))),
+        make_case("1-D float32 (5,)", *one((5,), np.float32)),
+        noncontiguous(make_case("random (5, 3)", *one((5, 3)))),
     ]
 
 
@@ -197,22 +282,71 @@ def _mlp_visible():
         ("relu, 4-5-3", x, y, p, "relu"),
         ("tanh, 4-5-3", x, y, p, "tanh"),
         ("sigmoid, 4-6-5-2", x[:3], np.eye(2)[[0, 1, 1]], _params(rng, [4, 6, 5, 2]), "sigmoid"),
+        (
+            "default hidden_activation (relu), one layer 2-3, logits near 1e3 (a probability 0)",
+            np.array([[400.0, -300.0], [0.5, 1.0]]),
+            np.eye(3)[[1, 0]],
+            [(np.array([[2.0, 0.0, -1.0], [0.0, 1.0, 1.0]]), np.array([0.1, 0.0, -0.1]))],
+            None,
+        ),
     ]
 
 
+def _big_row(rng, sizes):
+    """A relu MLP and a batch whose last row (|x| up to 1e3) has logits spread by more than 1500, the largest
+    above 800: there softmax(logits) underflows to exactly 0 (its label) and exp(logits) overflows.  The last
+    kernel is scaled up when the spread falls short (and negated when its largest logit is the smaller end)."""
+    for _ in range(100):
+        params = _params(rng, sizes)
+        x = rng.normal(size=(5, sizes[0]))
+        x[-1] *= 1e3 / np.abs(x[-1]).max()
+        hidden = _np_mlp(x[-1:], params[:-1] + [(np.eye(sizes[-2]), np.zeros(sizes[-2]))], "relu")
+        hidden = np.maximum(hidden, 0)  # the last hidden layer's activations
+        spread = np.ptp(hidden @ params[-1][0])
+        if spread < 200.0:  # (nearly) every unit dead for this row: draw again
+            continue
+        z = hidden @ params[-1][0]
+        sign = 1.0 if z.max() >= -z.min() else -1.0  # the row's largest logit >= spread / 2: exp overflows
+        params[-1] = (params[-1][0] * sign * max(1.0, 2000.0 / spread), params[-1][1])
+        logits = _np_mlp(x, params, "relu")
+        if np.ptp(logits[-1]) > 1500 and logits[-1].max() > 800:
+            labels = rng.integers(0, sizes[-1], len(x))
+            labels[-1] = int(np.argmin(logits[-1]))
+            return x, np.eye(sizes[-1])[labels], params
+    raise AssertionError("no MLP with logits spread over 1500 in 100 draws")
+
+
 def _mlp_hidden(rng):
-    out = []
-    for act, sizes, n in (("relu", [3, 7, 4, 3], 5), ("tanh", [5, 4, 2], 1), ("relu", [2, 3], 4)):
-        out.append(
-            (
-                f"random {'-'.join(map(str, sizes))}, {act}, batch {n}",
-                rng.normal(size=(n, sizes[0])),
-                np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)],
-                _params(rng, sizes),
-                act,
-            )
-        )
-    return out
+    def one(act, sizes, n, dtype=np.float64):
+        y = np.eye(sizes[-1], dtype=dtype)[rng.integers(0, sizes[-1], n)]
+        return rng.normal(size=(n, sizes[0])).astype(dtype), y, _params(rng, sizes, dtype), act
+
+    rows = [
+        ("random 3-7-4-3, relu, batch 5",) + one("relu", [3, 7, 4, 3], 5),
+        ("random 5-4-2, tanh, one sample",) + one("tanh", [5, 4, 2], 1),
+        ("random 4-6-3, sigmoid, batch 4, float32",) + one("sigmoid", [4, 6, 3], 4, np.float32),
+        ("random 2-3 (no hidden layer), relu, batch 4",) + one("relu", [2, 3], 4),
+        ("one input feature, one hidden unit: 1-1-2, default activation, batch 3",) + one(None, [1, 1, 2], 3),
+        ("relu 4-5-3, a row with |x| ~ 1e3 (logits spread over 1500, a probability 0)",)
+        + _big_row(rng, [4, 5, 3])
+        + ("relu",),
+    ]
+    strided = ("random 3-4-3, tanh, batch 5",) + one("tanh", [3, 4, 3], 5)
+    return rows, strided
+
+
+def _as_cases(rows, backward, strided=None):
+    def case(label, x, y, p, act):
+        args = (x, y, p) if backward else (x, p)
+        return make_case(label, *args) if act is None else make_case(label, *args, hidden_activation=act)
+
+    cases = [case(*row) for row in rows]
+    return cases + ([noncontiguous(case(*strided))] if strided is not None else [])
+
+
+def _split(hidden, backward):
+    rows, strided = hidden
+    return rows, backward, strided
 
 
 def _keras_mlp(params, act):
@@ -268,23 +402,30 @@ def _mlp_backward_expected(case):
     return (np.asarray(value, np.float64), [(g[2 * i], g[2 * i + 1]) for i in range(len(params))])
 
 
-def _mlp_backward_np(case):
+def _mlp_backward_np(case, shift=True, log_of_softmax=False):
+    """Loss and grads in NumPy (float64); ``shift=False`` / ``log_of_softmax=True`` model two mistakes
+    exactly, overflow and NaN included."""
     x, y, params, act = _mlp_args(case)
     hs, zs = [x], []
     for i, (k, b) in enumerate(params):
         zs.append(hs[-1] @ k + b)
         hs.append(_ACT[act](zs[-1]) if i < len(params) - 1 else zs[-1])
-    p = stable_softmax(hs[-1])
     n = len(x)
-    loss = -np.mean(np.sum(y * np.log(p), axis=1))
-    d = (p - y) / n
-    grads = []
-    for i in range(len(params) - 1, -1, -1):
-        grads.append((hs[i].T @ d, d.sum(axis=0)))
-        if i:
-            d = d @ params[i][0].T
-            z = zs[i - 1]
-            d = d * {"relu": (z > 0), "tanh": 1 - np.tanh(z) ** 2, "sigmoid": _sig(z) * (1 - _sig(z))}[act]
+    with np.errstate(all="ignore"):
+        logits = hs[-1] - hs[-1].max(axis=1, keepdims=True) if shift else hs[-1]
+        if log_of_softmax:
+            log_p = np.log(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True))
+        else:
+            log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        loss = -np.sum(y * log_p) / n
+        d = (np.exp(log_p) - y) / n
+        grads = []
+        for i in range(len(params) - 1, -1, -1):
+            grads.append((hs[i].T @ d, d.sum(axis=0)))
+            if i:
+                d = d @ params[i][0].T
+                z = zs[i - 1]
+                d = d * {"relu": (z > 0), "tanh": 1 - np.tanh(z) ** 2, "sigmoid": _sig(z) * (1 - _sig(z))}[act]
     return loss, grads[::-1]
 
 
@@ -298,13 +439,6 @@ def _mlp_grads_not_averaged(case):
     loss, grads = _mlp_backward_np(case)
     n = len(case.args[0])
     return loss, [(k * n, b * n) for k, b in grads]
-
-
-def _as_cases(rows, backward):
-    return [
-        make_case(label, x, y, p, hidden_activation=act) if backward else make_case(label, x, p, hidden_activation=act)
-        for label, x, y, p, act in rows
-    ]
 
 
 # ----------------------------------------------------------------------------- gradient_check
@@ -321,17 +455,35 @@ def _gradient_check_visible():
             "an analytic gradient with one wrong entry", spec("quadratic", A=A3, b=b), x, right + np.array([0, 0.3, 0])
         ),
         make_case("both gradients zero (constant f)", spec("constant"), x, np.zeros(3)),
+        make_case("h given: h=1e-4, a correct gradient", spec("quadratic", A=A3, b=b), x, right, h=1e-4),
     ]
 
 
 def _gradient_check_hidden(rng):
-    c = rng.normal(size=(2, 3))
-    x = rng.normal(size=(2, 3))
-    right = c * np.cos(x) + x
+    def sin_sum(shape, scale=1.0, dtype=np.float64):
+        c = rng.normal(size=shape)
+        x = (rng.normal(size=shape) * scale).astype(dtype)
+        return spec("sin_sum", c=c), x, c * np.cos(as_float64(x)) + as_float64(x)
+
+    f, x, right = sin_sum((2, 3))
+    f1 = spec("quadratic", A=np.array([[rng.uniform(0.5, 2)]]), b=rng.normal(size=1))
+    x1 = rng.normal(size=1)
+    f32, x32, right32 = sin_sum((4,), dtype=np.float32)
+    fbig, xbig, rightbig = sin_sum((3,), scale=300.0)
+    fs, xs, rights = sin_sum((2, 3))
     return [
-        make_case("random sin_sum, correct gradient", spec("sin_sum", c=c), x, right),
-        make_case("random sin_sum, gradient off by 2x", spec("sin_sum", c=c), x, 2 * right),
-        make_case("random sin_sum, sign error, h=1e-4", spec("sin_sum", c=c), x, -right, h=1e-4),
+        make_case("random sin_sum, correct gradient", f, x, right),
+        make_case("random sin_sum, gradient off by 2x", f, x, 2 * right),
+        make_case("random sin_sum, sign error, h=1e-4", f, x, -right, h=1e-4),
+        make_case(
+            "one coordinate, quadratic, gradient off by 0.5",
+            f1,
+            x1,
+            np.asarray(f1["A"]) @ x1 + np.asarray(f1["b"]) + 0.5,
+        ),
+        make_case("float32 x, sin_sum, correct gradient", f32, x32, right32),
+        make_case("|x| ~ 1e3, sin_sum, correct gradient", fbig, xbig, rightbig),
+        noncontiguous(make_case("random sin_sum, gradient off by 2x", fs, xs, 2 * rights)),
     ]
 
 
@@ -377,6 +529,30 @@ _GRADIENT_CHECK_MISTAKES = [
     Mistake(
         message=FORWARD_DIFFERENCES,
         example=wrong(GRADIENT_CHECK_ANSWER, "(f(x_plus) - f(x_minus)) / (2 * h)", "(f(x_plus) - f(x)) / h"),
+    ),
+    Mistake(  # named by the checker for any exercise (it compares the inputs bit for bit): x + h - 2h + h != x
+        message=INPUT_MODIFIED,
+        example=wrong(
+            GRADIENT_CHECK_ANSWER,
+            """    x = np.array(x, dtype=float)
+    num = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[i] += h
+        x_minus[i] -= h
+        num[i] = (f(x_plus) - f(x_minus)) / (2 * h)
+""",
+            """    x = np.asarray(x, dtype=float)  # no copy: x is the caller's array
+    num = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        f_plus = f(x)
+        x[i] -= 2 * h
+        f_minus = f(x)
+        x[i] += h  # "restored" by arithmetic: rounding leaves x[i] a few ulps off
+        num[i] = (f_plus - f_minus) / (2 * h)
+""",
+        ),
     ),
 ]
 
@@ -459,7 +635,7 @@ def exercises() -> list[Exercise]:
             name="sigmoid_backward",
             assignment=ASSIGNMENT,
             points=1,
-            matches="gradient through sigmoid at pre-activation `z` (`tf.GradientTape`)",
+            matches="gradient through sigmoid at pre-activation `z` (`tf.GradientTape`), without overflow warnings",
             visible=_elementwise_visible,
             hidden=_elementwise_hidden,
             expected=_elementwise_expected("sigmoid"),
@@ -475,17 +651,26 @@ def exercises() -> list[Exercise]:
                     message="dout not multiplied in (chain rule)",
                     variant=lambda c: _sig(d_args(c)[1]) * (1 - _sig(d_args(c)[1])),
                     example="""def sigmoid_backward(dout, z):
-    s = 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+    s = 0.5 * (1 + np.tanh(np.asarray(z, dtype=float) / 2))
     return s * (1 - s)
 """,
                 ),
+                Mistake(
+                    message=SIGMOID_BACKWARD_OVERFLOW,  # named by the warning hint: the values are right
+                    example="""def sigmoid_backward(dout, z):
+    s = 1 / (1 + np.exp(-z))
+    return dout * s * (1 - s)
+""",
+                ),
             ],
+            no_warnings=True,
+            warning_hint=SIGMOID_BACKWARD_OVERFLOW,
         ),
         Exercise(
             name="relu_backward",
             assignment=ASSIGNMENT,
             points=1,
-            matches="gradient through ReLU at `z` (`tf.GradientTape`)",
+            matches="gradient through ReLU at `z` (`tf.GradientTape`: 0 at z == 0)",
             visible=_elementwise_visible,
             hidden=_elementwise_hidden,
             expected=_elementwise_expected("relu"),
@@ -502,6 +687,13 @@ def exercises() -> list[Exercise]:
                     variant=lambda c: (d_args(c)[1] > 0).astype(float),
                     example="""def relu_backward(dout, z):
     return (np.asarray(z) > 0).astype(float)
+""",
+                ),
+                Mistake(
+                    message=INPUT_MODIFIED,  # named by the checker for any exercise: it compares the inputs
+                    example="""def relu_backward(dout, z):
+    dout[z <= 0] = 0
+    return dout
 """,
                 ),
             ],
@@ -532,6 +724,13 @@ def exercises() -> list[Exercise]:
 """,
                 ),
                 Mistake(
+                    message="dkernel transposed: dkernel = x.T @ dout has the kernel's shape (in_features, units)",
+                    variant=_dense_variant("dk_T"),
+                    example="""def dense_backward(dout, x, kernel):
+    return dout @ kernel.T, dout.T @ x, dout.sum(axis=0)
+""",
+                ),
+                Mistake(
                     message="kernel not transposed in dx: dx = dout @ kernel.T",
                     variant=_dense_variant("k_not_T"),
                     example="""def dense_backward(dout, x, kernel):
@@ -545,7 +744,8 @@ def exercises() -> list[Exercise]:
             name="softmax_cross_entropy_backward",
             assignment=ASSIGNMENT,
             points=2,
-            matches="gradient of `keras.losses.CategoricalCrossentropy(from_logits=True)` w.r.t. `logits`",
+            matches="gradient of `keras.losses.CategoricalCrossentropy(from_logits=True)` w.r.t. `logits`: "
+            "`(softmax(logits) - y_true) / N`, one-hot `y_true`, stable for logits up to 1e3",
             visible=_softmax_ce_visible,
             hidden=_softmax_ce_hidden,
             expected=_softmax_ce_expected,
@@ -569,9 +769,18 @@ def exercises() -> list[Exercise]:
                 ),
                 Mistake(
                     message="softmax overflowed (NaN/inf): subtract the row max before np.exp",
-                    test=_nonfinite,
+                    test=lambda c, out: _same_with_nan(out, _ce_grad_as_written(c, None)),
                     example="""def softmax_cross_entropy_backward(logits, y_true):
     e = np.exp(logits)
+    return (e / e.sum(axis=-1, keepdims=True) - y_true) / len(logits)
+""",
+                ),
+                Mistake(
+                    message="subtracted the global max (logits.max()) instead of each row's: rows far below the "
+                    "largest logit underflow to 0 / 0 = NaN; use logits.max(axis=-1, keepdims=True)",
+                    test=lambda c, out: _same_with_nan(out, _ce_grad_as_written(c, "global")),
+                    example="""def softmax_cross_entropy_backward(logits, y_true):
+    e = np.exp(logits - logits.max())
     return (e / e.sum(axis=-1, keepdims=True) - y_true) / len(logits)
 """,
                 ),
@@ -601,6 +810,16 @@ def exercises() -> list[Exercise]:
 """,
                 ),
                 Mistake(
+                    message="divided by the number of outputs only (the last axis): Keras averages over every "
+                    "element (N * outputs)",
+                    variant=lambda c: (
+                        2 * (as_float64(c.args[1]) - as_float64(c.args[0])) / as_float64(c.args[0]).shape[-1]
+                    ),
+                    example="""def mse_backward(y_true, y_pred):
+    return 2 * (y_pred - y_true) / y_true.shape[-1]
+""",
+                ),
+                Mistake(
                     message="sign flipped: the gradient w.r.t. y_pred is 2 (y_pred - y_true) / size",
                     variant=lambda c: 2 * (as_float64(c.args[0]) - as_float64(c.args[1])) / as_float64(c.args[0]).size,
                     example="""def mse_backward(y_true, y_pred):
@@ -616,7 +835,7 @@ def exercises() -> list[Exercise]:
             matches="logits of a `keras.Sequential` of Dense layers with those weights (`params` is a list of "
             "`(kernel, bias)`; last layer linear)",
             visible=lambda: _as_cases(_mlp_visible(), False),
-            hidden=lambda rng: _as_cases(_mlp_hidden(rng), False),
+            hidden=lambda rng: _as_cases(*_split(_mlp_hidden(rng), False)),
             expected=_mlp_forward_expected,
             mistakes=[
                 Mistake(
@@ -649,10 +868,11 @@ def exercises() -> list[Exercise]:
             name="mlp_backward",
             assignment=ASSIGNMENT,
             points=3,
-            matches="returns `(loss, grads)`, `grads` a list of `(dkernel, dbias)`, for the mean softmax "
-            "cross-entropy with one-hot `y_true` (`tf.GradientTape` over that `keras.Sequential`)",
+            matches="returns `(loss, grads)`: the mean softmax cross-entropy of the logits with one-hot `y_true` "
+            "(finite even where a probability underflows to 0) and `grads = [(dkernel, dbias), ...]` in the order "
+            "and shapes of `params` (`tf.GradientTape` over that `keras.Sequential`)",
             visible=lambda: _as_cases(_mlp_visible(), True),
-            hidden=lambda rng: _as_cases(_mlp_hidden(rng), True),
+            hidden=lambda rng: _as_cases(*_split(_mlp_hidden(rng), True)),
             expected=_mlp_backward_expected,
             mistakes=[
                 Mistake(
@@ -669,6 +889,25 @@ def exercises() -> list[Exercise]:
                         "d = np.exp(log_p) - y_true  # the 1 / N of the mean is missing here",
                     ),
                 ),
+                Mistake(
+                    message="softmax overflowed (NaN/inf): subtract each row's max from the logits before np.exp",
+                    test=lambda c, out: _same_with_nan(out, _mlp_backward_np(c, shift=False)),
+                    example=wrong(
+                        MLP_BACKWARD_ANSWER,
+                        "logits = hs[-1] - hs[-1].max(axis=1, keepdims=True)",
+                        "logits = hs[-1]  # no max subtracted",
+                    ),
+                ),
+                Mistake(
+                    message="loss is NaN/inf: np.log of a probability that underflowed to 0; compute log-softmax "
+                    "as (z - max) - log(sum(exp(z - max)))",
+                    test=lambda c, out: _same_with_nan(out, _mlp_backward_np(c, log_of_softmax=True)),
+                    example=wrong(
+                        MLP_BACKWARD_ANSWER,
+                        "log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))",
+                        "log_p = np.log(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True))",
+                    ),
+                ),
             ],
             answer=MLP_BACKWARD_ANSWER,
             parts=("loss", "grads"),
@@ -678,13 +917,12 @@ def exercises() -> list[Exercise]:
             assignment=ASSIGNMENT,
             points=2,
             matches="relative error `norm(a - n) / max(norm(a) + norm(n), 1e-12)` between analytic and "
-            "central-difference gradients",
+            "central-difference gradients (computed in float64); `x` left bit for bit unchanged",
             visible=_gradient_check_visible,
             hidden=_gradient_check_hidden,
             expected=_gradient_check_expected,
             call=call_with_functions,
             judge=_gradient_check_judge,
-            mutation_rtol=1e-12,
             mistakes=_GRADIENT_CHECK_MISTAKES,
             answer=GRADIENT_CHECK_ANSWER,
         ),

@@ -11,6 +11,11 @@ def make_case(label: str, *args, **kwargs) -> Case:
     return Case(label, tuple(args), dict(kwargs))
 
 
+def noncontiguous(case: Case) -> Case:
+    """The same call with every array argument given as a non-contiguous view (``Case.layout``)."""
+    return Case(case.label + " (non-contiguous)", case.args, dict(case.kwargs), layout="strided")
+
+
 def keras():
     from coursekit.keras_setup import import_keras
 

@@ -31,8 +31,16 @@ kernel is `(in_features, units)`; a conv kernel is `(kernel_h, kernel_w, in_chan
 TensorFlow's rule (when the total padding is odd, the extra row/column goes at the bottom/right). A
 student answer is correct when it matches the Keras/TensorFlow computation named in the right-hand
 column to float32 tolerance on inputs the student has not seen, whatever dtype (float32 or float64) and
-whatever correct method (loops, vectorised, einsum) it uses, and does not modify its inputs. Losses
-return a scalar (a Python float or a 0-d array), not a shape-(1,) array.
+whatever correct method (loops, vectorised, einsum) it uses, and does not modify its inputs (checked
+bit for bit). Losses return a scalar (a Python float or a 0-d array), not a shape-(1,) array.
+
+Hidden inputs are drawn for each student from the course's secret, the student id and the exercise, so
+two students fail on different inputs and a regrade reproduces every score. Besides ordinary values they
+reach the edges a correct answer must survive: extreme magnitudes (|x| up to 1e3, rows of very different
+scale), probabilities of exactly 0 and 1, degenerate geometry (a kernel smaller than the stride, size-1
+dimensions, one sample), float32 and float64 inputs and non-contiguous arrays (slices of a larger
+buffer). A message names a "likely mistake" only when that mistake explains every wrong output;
+otherwise it says which output differs, where and by how much.
 """
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from coursekit.convolution import LECTURE_IMAGE  # the lecture's 4x4 example (read-only)
 
-from .common import arg, as_float64, keras, make_case, tf
+from .common import arg, as_float64, keras, make_case, noncontiguous, tf
 from .core import Exercise, Mistake, wrong
 
 ASSIGNMENT = "04_convolution"
@@ -20,6 +20,12 @@ def _pair(v):
 
 def _out_len(n, k, s, padding):
     return math.ceil(n / s) if padding == "same" else (n - k) // s + 1
+
+
+def _unclamped_pads(n, k, s):
+    """The pads of a same_padding without max(..., 0), or None where they are TensorFlow's."""
+    total = (_out_len(n, k, s, "same") - 1) * s + k - n
+    return (np.float64(total // 2), np.float64(total - total // 2)) if total < 0 else None
 
 
 def _tf_pads(n, k, s):
@@ -90,6 +96,29 @@ EXTRA_ROW_ON_TOP = (
     "same_padding(x.shape[2], kw, sw)]",
     "same_padding(x.shape[2], kw, sw)]\n        pads = [(after, before) for before, after in pads]  # extra row on top",
 )
+# The same mistake in conv2d and conv2d_backward: "same" padding computed without max(..., 0), negative
+# (np.pad then raises) when the kernel is smaller than the stride.
+SAME_PADS = "pads = [same_padding(x.shape[1], kh, sh), same_padding(x.shape[2], kw, sw)]"
+UNCLAMPED_PADS = (
+    "pads = []\n"
+    "        for n, k, s in ((x.shape[1], kh, sh), (x.shape[2], kw, sw)):\n"
+    "            total = (-(-n // s) - 1) * s + k - n  # no max(..., 0)\n"
+    "            pads.append((total // 2, total - total // 2))"
+)
+# Windows read with as_strided and byte strides computed for a C-contiguous x: wrong on a strided view.
+CONTIGUOUS_LOOP = """    out = np.zeros((x.shape[0], oh, ow, kernel.shape[3]))
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :]
+            out[:, i, j, :] = np.tensordot(patch, kernel, axes=([1, 2, 3], [0, 1, 2]))
+"""
+AS_STRIDED_LOOP = """    N, H, W, C = x.shape
+    b = x.itemsize  # byte strides of a C-contiguous x (x.strides would be right)
+    windows = np.lib.stride_tricks.as_strided(
+        x, (N, oh, ow, kh, kw, C), (H * W * C * b, sh * W * C * b, sw * C * b, W * C * b, C * b, b)
+    )
+    out = np.einsum("nijabc,abcf->nijf", windows, kernel)
+"""
 
 
 def _conv_mistakes():
@@ -149,6 +178,18 @@ def _conv_mistakes():
                 KERNEL_READ,
                 KERNEL_READ + ".transpose(1, 0, 2, 3)  # (kw, kh, ...) read as (kh, kw, ...)",
             ),
+        ),
+        Mistake(
+            message='"same" padding negative when the kernel is smaller than the stride: '
+            "total = max((ceil(n / s) - 1) * s + k - n, 0)",
+            example=wrong(CONV2D_ANSWER, SAME_PADS, UNCLAMPED_PADS),
+            recognised=False,  # np.pad raises on a negative width: the error message says it
+        ),
+        Mistake(
+            message="windows read with byte strides computed for a C-contiguous array: a non-contiguous view "
+            "(a slice x[:, ::2]) has other strides (use x.strides or sliding_window_view)",
+            example=wrong(CONV2D_ANSWER, CONTIGUOUS_LOOP, AS_STRIDED_LOOP),
+            recognised=False,  # garbage values: nothing to model
         ),
     ]
 
@@ -334,6 +375,20 @@ def _conv_backward_mistakes():
             variant=symmetric,
             example=wrong(CONV2D_BACKWARD_ANSWER, *EXTRA_ROW_ON_TOP),
         ),
+        Mistake(
+            message="overlapping windows overwrite each other in dx: accumulate with += (a cell of x is read "
+            "by every window that covers it)",
+            example=wrong(
+                CONV2D_BACKWARD_ANSWER, "dxp[:, rows, cols, :] += np.tensordot", "dxp[:, rows, cols, :] = np.tensordot"
+            ),
+            recognised=False,
+        ),
+        Mistake(
+            message='"same" padding negative when the kernel is smaller than the stride: '
+            "total = max((ceil(n / s) - 1) * s + k - n, 0)",
+            example=wrong(CONV2D_BACKWARD_ANSWER, SAME_PADS, UNCLAMPED_PADS),
+            recognised=False,  # np.pad raises on a negative width: the error message says it
+        ),
     ]
 
 
@@ -374,7 +429,11 @@ def _maxpool_backward_variant(kind):
                 for j in range(dout.shape[2]):
                     win = x[n, i * sh : i * sh + ph, j * sw : j * sw + pw]
                     for c in range(x.shape[3]):
-                        if kind == "spread":
+                        if kind == "mask":  # every cell equal to the window's max receives dout
+                            dx[n, i * sh : i * sh + ph, j * sw : j * sw + pw, c] += (
+                                win[:, :, c] == win[:, :, c].max()
+                            ) * dout[n, i, j, c]
+                        elif kind == "spread":
                             dx[n, i * sh : i * sh + ph, j * sw : j * sw + pw, c] += dout[n, i, j, c] / (ph * pw)
                         else:
                             a, b = np.unravel_index(np.argmax(win[:, :, c]), (ph, pw))
@@ -424,40 +483,94 @@ def _conv_visible():
             1,
             "same",
         ),
+        make_case(
+            'strides (1, 2) as a pair, 2x2 kernel, "valid", float32',
+            rng.normal(size=(1, 4, 7, 2)).astype(np.float32),
+            rng.normal(size=(2, 2, 2, 1)).astype(np.float32),
+            np.array([0.5], np.float32),
+            strides=(1, 2),
+        ),
+        make_case(
+            'kernel 1x1 smaller than stride 2, "same" (no padding)',
+            rng.normal(size=(1, 4, 5, 2)),
+            rng.normal(size=(1, 1, 2, 2)),
+            strides=2,
+            padding="same",
+        ),
     ]
 
 
 def _conv_hidden(rng):
+    n = rng.normal
     return [
         make_case(
             'random odd 7x5, 3x3, "same", float32',
-            rng.normal(size=(2, 7, 5, 2)).astype(np.float32),
-            rng.normal(size=(3, 3, 2, 3)).astype(np.float32),
-            rng.normal(size=3).astype(np.float32),
+            n(size=(2, 7, 5, 2)).astype(np.float32),
+            n(size=(3, 3, 2, 3)).astype(np.float32),
+            n(size=3).astype(np.float32),
             1,
             "same",
         ),
         make_case(
             'random strides (2, 1), 2x3 kernel, "valid"',
-            rng.normal(size=(1, 6, 7, 3)),
-            rng.normal(size=(2, 3, 3, 2)),
-            rng.normal(size=2),
+            n(size=(1, 6, 7, 3)),
+            n(size=(2, 3, 3, 2)),
+            n(size=2),
             strides=(2, 1),
         ),
         make_case(
             'random 4x4 kernel, stride 2, "same", even 8x8',
-            rng.normal(size=(1, 8, 8, 2)),
-            rng.normal(size=(4, 4, 2, 2)),
-            rng.normal(size=2),
+            n(size=(1, 8, 8, 2)),
+            n(size=(4, 4, 2, 2)),
+            n(size=2),
             strides=2,
             padding="same",
         ),
         make_case(
-            'random stride 3, "same", no bias',
-            rng.normal(size=(2, 7, 8, 1)),
-            rng.normal(size=(2, 3, 1, 2)),
+            'random stride 3 > kernel height 2, "same", no bias',
+            n(size=(2, 7, 8, 1)),
+            n(size=(2, 3, 1, 2)),
             strides=3,
             padding="same",
+        ),
+        make_case(
+            'random 1x1 kernel, stride 2, "same", |x| up to 1e3',
+            rng.uniform(-1e3, 1e3, size=(2, 5, 6, 3)),
+            n(size=(1, 1, 3, 2)),
+            n(size=2),
+            strides=2,
+            padding="same",
+        ),
+        make_case(
+            'random kernel 2x2 < stride 3, "same", 6x9 (total padding clamped to 0)',
+            n(size=(1, 6, 9, 2)),
+            n(size=(2, 2, 2, 2)),
+            n(size=2),
+            strides=3,
+            padding="same",
+        ),
+        make_case(
+            'random one row (H = 1), 1x3 kernel, strides (1, 2), "same", one sample, one channel',
+            n(size=(1, 1, 7, 1)),
+            n(size=(1, 3, 1, 2)),
+            n(size=2),
+            strides=(1, 2),
+            padding="same",
+        ),
+        make_case(
+            'random input the kernel\'s size (1x1 output), "valid", float32',
+            n(size=(3, 3, 3, 2)).astype(np.float32),
+            n(size=(3, 3, 2, 3)).astype(np.float32),
+            n(size=3).astype(np.float32),
+        ),
+        noncontiguous(
+            make_case(
+                'random 3x2 kernel, strides (1, 2), "valid"',
+                n(size=(2, 6, 7, 3)),
+                n(size=(3, 2, 3, 2)),
+                n(size=2),
+                strides=(1, 2),
+            )
         ),
     ]
 
@@ -487,10 +600,32 @@ def _pool_hidden(rng):
             'random float32 odd 5x5, pool 2, "same"', rng.normal(size=(2, 5, 5, 3)).astype(np.float32), padding="same"
         ),
         make_case("random pool 3 (strides default), valid 8x7", rng.normal(size=(1, 8, 7, 1)), 3),
+        make_case(
+            "pool 1 smaller than stride 2, |x| up to 1e3",
+            rng.uniform(-1e3, 1e3, size=(1, 5, 4, 2)),
+            1,
+            2,
+        ),
+        make_case(
+            'pool 2 smaller than stride 3, "same", one row (H = 1), one channel',
+            rng.normal(size=(1, 1, 8, 1)),
+            (1, 2),
+            3,
+            "same",
+        ),
+        noncontiguous(
+            make_case(
+                'float32, pool (3, 2), strides (2, 1), "same"',
+                rng.normal(size=(2, 6, 5, 3)).astype(np.float32),
+                (3, 2),
+                (2, 1),
+                "same",
+            )
+        ),
     ]
 
 
-def _conv_backward_case(label, rng, x_shape, k_shape, strides=1, padding="valid", dtype=np.float64):
+def _conv_backward_case(label, rng, x_shape, k_shape, strides=1, padding="valid", dtype=np.float64, scale=1.0):
     s = _pair(strides)
     out = (
         x_shape[0],
@@ -501,7 +636,7 @@ def _conv_backward_case(label, rng, x_shape, k_shape, strides=1, padding="valid"
     return make_case(
         label,
         rng.normal(size=out).astype(dtype),
-        rng.normal(size=x_shape).astype(dtype),
+        (scale * rng.uniform(-1, 1, size=x_shape) if scale != 1.0 else rng.normal(size=x_shape)).astype(dtype),
         rng.normal(size=k_shape).astype(dtype),
         strides=strides,
         padding=padding,
@@ -514,25 +649,56 @@ def _conv_backward_visible():
         _conv_backward_case("1 channel, 2x2 asymmetric kernel, valid", rng, (1, 4, 4, 1), (2, 2, 1, 1)),
         _conv_backward_case("2 channels, 3 filters, 3x3, valid", rng, (2, 5, 5, 2), (3, 3, 2, 3)),
         _conv_backward_case('stride 2, "same", even 6x6', rng, (1, 6, 6, 1), (3, 3, 1, 2), 2, "same"),
+        _conv_backward_case(
+            'strides (1, 2) as a pair, 3x2 kernel, "valid", float32',
+            rng,
+            (1, 5, 7, 2),
+            (3, 2, 2, 1),
+            (1, 2),
+            dtype=np.float32,
+        ),
+        _conv_backward_case('kernel 1x1 smaller than stride 2, "same"', rng, (2, 5, 4, 1), (1, 1, 1, 2), 2, "same"),
     ]
 
 
 def _conv_backward_hidden(rng):
+    c = _conv_backward_case
     return [
-        _conv_backward_case(
-            'random odd 5x7, 3x2 kernel, "same", float32', rng, (2, 5, 7, 2), (3, 2, 2, 2), 1, "same", np.float32
+        c('random odd 5x7, 3x2 kernel, "same", float32', rng, (2, 5, 7, 2), (3, 2, 2, 2), 1, "same", np.float32),
+        c('random 4x4 kernel, stride 2, "same", 8x8', rng, (1, 8, 8, 1), (4, 4, 1, 2), 2, "same"),
+        c("random strides (2, 3), valid", rng, (1, 7, 9, 2), (3, 3, 2, 1), (2, 3)),
+        c('random 1x1 kernel, stride 2, "same", |x| up to 1e3', rng, (2, 5, 6, 2), (1, 1, 2, 3), 2, "same", scale=1e3),
+        c('random kernel 2x2 < stride 3, "same", 7x6', rng, (1, 7, 6, 1), (2, 2, 1, 2), 3, "same"),
+        c(
+            'random one row (H = 1), 1x3 kernel, strides (1, 2), "same", one sample, one channel',
+            rng,
+            (1, 1, 7, 1),
+            (1, 3, 1, 2),
+            (1, 2),
+            "same",
         ),
-        _conv_backward_case('random 4x4 kernel, stride 2, "same", 8x8', rng, (1, 8, 8, 1), (4, 4, 1, 2), 2, "same"),
-        _conv_backward_case("random strides (2, 3), valid", rng, (1, 7, 9, 2), (3, 3, 2, 1), (2, 3)),
+        c(
+            'random input the kernel\'s size (1x1 output), "valid", float32',
+            rng,
+            (3, 3, 3, 2),
+            (3, 3, 2, 1),
+            dtype=np.float32,
+        ),
+        noncontiguous(c('random 3x2 kernel, strides (1, 2), "valid"', rng, (2, 6, 7, 3), (3, 2, 3, 2), (1, 2))),
     ]
 
 
-def _maxpool_backward_case(label, rng, x_shape, pool=2, strides=None, dtype=np.float64):
+def _maxpool_backward_case(label, rng, x_shape, pool=2, strides=None, dtype=np.float64, ties=False, scale=1.0):
     p = _pair(pool)
     s = p if strides is None else _pair(strides)
     out = (x_shape[0], (x_shape[1] - p[0]) // s[0] + 1, (x_shape[2] - p[1]) // s[1] + 1, x_shape[3])
-    x = rng.permutation(np.prod(x_shape)).reshape(x_shape).astype(dtype) / 7 - 2  # distinct values: no ties
-    return make_case(label, rng.normal(size=out).astype(dtype), x, pool, strides)
+    if ties:  # small integers: most windows hold their maximum more than once
+        x = rng.integers(0, 3, size=x_shape).astype(dtype)
+    else:  # distinct values
+        x = (rng.permutation(np.prod(x_shape)).reshape(x_shape) / np.prod(x_shape) * 2 - 1) * 2 * scale
+        x = x.astype(dtype)
+    args = (pool,) if strides is None else (pool, strides)
+    return make_case(label, rng.normal(size=out).astype(dtype), x, *args)
 
 
 def _maxpool_backward_visible():
@@ -541,14 +707,40 @@ def _maxpool_backward_visible():
         _maxpool_backward_case("4x4, 2x2 pools", rng, (1, 4, 4, 1)),
         _maxpool_backward_case("overlapping windows: pool 3, stride 2, 5x5", rng, (1, 5, 5, 2), 3, 2),
         _maxpool_backward_case("odd 5x5 (last row/column unused), pool 2", rng, (2, 5, 5, 1)),
+        _maxpool_backward_case(
+            "pool (2, 3) and strides (1, 2) as pairs, float32", rng, (1, 4, 7, 1), (2, 3), (1, 2), np.float32
+        ),
+        _maxpool_backward_case(
+            "ties (values 0, 1, 2): the first maximum in row-major order gets dout, pool 2, stride 1",
+            rng,
+            (1, 4, 4, 1),
+            2,
+            1,
+            ties=True,
+        ),
     ]
 
 
 def _maxpool_backward_hidden(rng):
+    c = _maxpool_backward_case
     return [
-        _maxpool_backward_case("random overlapping pool 3, stride 1", rng, (1, 6, 5, 2), 3, 1),
-        _maxpool_backward_case("random pool (2, 3), float32", rng, (2, 6, 9, 1), (2, 3), None, np.float32),
-        _maxpool_backward_case("random overlapping pool 2, strides (1, 2)", rng, (1, 5, 6, 3), 2, (1, 2)),
+        c("random overlapping pool 3, stride 1", rng, (1, 6, 5, 2), 3, 1),
+        c("random pool (2, 3), float32", rng, (2, 6, 9, 1), (2, 3), None, np.float32),
+        c("random overlapping pool 2, strides (1, 2)", rng, (1, 5, 6, 3), 2, (1, 2)),
+        c("random pool 2 < stride 3 (skipped cells get 0)", rng, (1, 8, 7, 2), 2, 3),
+        c("random one row (H = 1), pool (1, 2), one sample, one channel", rng, (1, 1, 8, 1), (1, 2)),
+        c("random input the pool's size (one window), |x| up to 1e3", rng, (3, 3, 3, 2), 3, scale=500.0),
+        c("random ties, overlapping pool 2, stride 1", rng, (2, 5, 6, 2), 2, 1, ties=True),
+        c(
+            "random ties, pool (3, 2), strides (2, 1), float32",
+            rng,
+            (1, 7, 5, 2),
+            (3, 2),
+            (2, 1),
+            np.float32,
+            ties=True,
+        ),
+        noncontiguous(c("random pool 2, 6x6", rng, (2, 6, 6, 3), 2)),
     ]
 
 
@@ -556,25 +748,30 @@ def _output_length_visible():
     return [
         make_case("n=5, k=3", 5, 3),
         make_case('n=6, k=3, stride 2, "same"', 6, 3, 2, "same"),
-        make_case("n=7, k=2, stride 3, valid", 7, 2, stride=3, padding="valid"),
+        make_case("n=7, k=2, stride 3, valid (kernel smaller than the stride)", 7, 2, stride=3, padding="valid"),
+        make_case('n=7, k=3, stride 2, "same" (ceil)', 7, 3, 2, "same"),
         make_case("n=32, k=5 (LeNet)", 32, 5),
     ]
 
 
 def _output_length_hidden(rng):
-    out = []
-    for _ in range(6):
-        n, k, s = int(rng.integers(5, 40)), int(rng.integers(1, 6)), int(rng.integers(1, 4))
-        out.append(
-            make_case(
-                f"n={n}, k={k}, stride {s}, {'same' if len(out) % 2 else 'valid'}",
-                n,
-                k,
-                s,
-                padding="same" if len(out) % 2 else "valid",
-            )
-        )
-    return out
+    r = lambda lo, hi: int(rng.integers(lo, hi))  # noqa: E731
+    s = r(2, 5)
+    k = r(1, s)  # kernel < stride
+    n_same = s * r(1, 6) + r(1, s)  # not a multiple of the stride: ceil, not floor
+    k_eq, s_eq = r(1, 8), r(1, 4)
+    cases = [
+        make_case(f"n={s * 3 + 1}, kernel {k} < stride {s}, valid", s * 3 + 1, k, s, "valid"),
+        make_case(f'n={n_same}, kernel {k} < stride {s}, "same"', n_same, k, s, "same"),
+        make_case(f"n = k = {k_eq} (one output), stride {s_eq}, valid", k_eq, k_eq, s_eq, padding="valid"),
+        make_case(f'n=1, k={k_eq}, stride {s_eq}, "same"', 1, k_eq, s_eq, "same"),
+        make_case("n=1, k=1, valid", 1, 1),
+    ]
+    for i in range(4):
+        n, k, st = r(5, 40), r(1, 6), r(2, 4) if i < 2 else r(1, 4)
+        padding = "same" if i % 2 else "valid"
+        cases.append(make_case(f"n={n}, k={k}, stride {st}, {padding}", n, k, st, padding=padding))
+    return cases
 
 
 def _output_length_expected(case):
@@ -590,30 +787,43 @@ def _same_padding_visible():
         make_case("n=6, k=3, stride 2 (odd total)", 6, 3, 2),
         make_case("n=4, k=2 (even kernel)", 4, 2),
         make_case("n=7, k=1", 7, 1, stride=1),
+        make_case("n=6, k=1, stride 3 (kernel smaller than the stride: total clamped to 0)", 6, 1, 3),
     ]
 
 
 def _same_padding_hidden(rng):
-    out = []
-    for _ in range(6):
-        n, k, st = int(rng.integers(4, 30)), int(rng.integers(1, 7)), int(rng.integers(1, 4))
-        out.append(make_case(f"n={n}, k={k}, stride {st}", n, k, stride=st))
-    return out
+    r = lambda lo, hi: int(rng.integers(lo, hi))  # noqa: E731
+    s1, s2 = r(2, 5), r(3, 6)
+    n1, n2 = s1 * r(2, 6), s2 * r(1, 6)
+    k_odd, k_eq = 2 * r(1, 4), r(1, 8)
+    n3 = r(6, 21)
+    cases = [
+        make_case(f"n={n1}, k=1, stride {s1} (kernel < stride)", n1, 1, s1),
+        make_case(f"n={n2}, k={s2 - 1}, stride {s2} (kernel < stride)", n2, s2 - 1, stride=s2),
+        make_case(f"n=1, k={k_odd}, stride 1 (odd total)", 1, k_odd, 1),
+        make_case(f"n = k = {k_eq}", k_eq, k_eq),
+        make_case(f"n={n3}, k=3, stride 2", n3, 3, 2),
+    ]
+    for _ in range(4):
+        n, k, st = r(4, 30), r(1, 7), r(1, 4)
+        cases.append(make_case(f"n={n}, k={k}, stride {st}", n, k, stride=st))
+    return cases
 
 
 def _same_padding_expected(case):
-    """(pad_before, pad_after) read off a live Keras Conv1D: a kernel whose only 1 is its last tap
-    returns x[k - 1 - pad_before] as the first output, with x = 1..n."""
+    """(pad_before, pad_after) read off a live Keras Conv1D "same" on x = 1..n: filter a of the layer
+    has its only 1 at tap a, so output [i, a] is the input cell that tap a of window i reads (0 = padding).
+    pad_before: how far the first window starts before x[0]; pad_after: how far the last one ends after x[-1]."""
     n, k, s = int(arg(case, 0, "input_length")), int(arg(case, 1, "kernel_size")), int(arg(case, 2, "stride", 1))
-    layer = keras().layers.Conv1D(1, k, strides=s, padding="same", use_bias=False, dtype="float64")
+    layer = keras().layers.Conv1D(k, k, strides=s, padding="same", use_bias=False, dtype="float64")
     layer.build((None, n, 1))
-    w = np.zeros((k, 1, 1))
-    w[-1] = 1.0
-    layer.set_weights([w])
-    out = np.asarray(layer(np.arange(1.0, n + 1)[None, :, None]))[0, :, 0]
-    before = k - int(round(out[0]))
-    total = max((len(out) - 1) * s + k - n, 0)
-    return (np.float64(before), np.float64(total - before))
+    layer.set_weights([np.eye(k)[:, None, :]])
+    out = np.rint(np.asarray(layer(np.arange(1.0, n + 1)[None, :, None]))[0]).astype(int)  # (windows, taps)
+    first = int(np.flatnonzero(out[0])[0])  # tap `first` of window 0 reads x[out[0, first] - 1]
+    before = first - (out[0, first] - 1)
+    last = int(np.flatnonzero(out[-1])[-1])
+    after = max(0, (out[-1, last] - 1) + (k - 1 - last) - (n - 1))  # the last tap's position past x[n-1]
+    return (np.float64(before), np.float64(after))
 
 
 def _param_count_visible():
@@ -622,14 +832,19 @@ def _param_count_visible():
         make_case("eight 3x3 filters on 1 channel", 3, 1, 8),
         make_case("sixteen 3x3 filters on 8 channels", 3, 8, 16),
         make_case("5x5, 3 -> 6, no bias", 5, 3, 6, use_bias=False),
+        make_case("kernel_size (1, 7) as a pair, 4 -> 2", (1, 7), 4, 2),
     ]
 
 
 def _param_count_hidden(rng):
+    r = lambda lo, hi: int(rng.integers(lo, hi))  # noqa: E731
+    kh, kw = r(2, 4), r(4, 7)
     return [
-        make_case("random (3, 5) kernel", (3, 5), int(rng.integers(2, 9)), int(rng.integers(2, 33))),
-        make_case("random 1x1", 1, int(rng.integers(16, 65)), int(rng.integers(8, 33))),
-        make_case("random, no bias", int(rng.integers(2, 8)), int(rng.integers(1, 5)), int(rng.integers(1, 20)), False),
+        make_case(f"random ({kh}, {kw}) kernel", (kh, kw), r(2, 9), r(2, 33)),
+        make_case("random 1x1", 1, r(16, 65), r(8, 33)),
+        make_case("random, no bias", r(2, 8), r(1, 5), r(1, 20), False),
+        make_case("1x1 kernel, one channel, one filter", 1, 1, 1),
+        make_case("random (7, 1) kernel, no bias, large", (7, 1), r(256, 1025), r(256, 1025), use_bias=False),
     ]
 
 
@@ -691,6 +906,15 @@ def exercises() -> list[Exercise]:
 """,
                 ),
                 Mistake(
+                    message='floor instead of ceil with "same": the output length is ceil(n / stride)',
+                    variant=lambda c: col(c)[0] // col(c)[2] if col(c)[3] == "same" and col(c)[0] % col(c)[2] else None,
+                    example="""def conv_output_length(input_length, kernel_size, stride=1, padding="valid"):
+    if padding == "same":
+        return input_length // stride
+    return (input_length - kernel_size) // stride + 1
+""",
+                ),
+                Mistake(
                     message="the + 1 is missing: valid gives floor((n - k) / stride) + 1",
                     variant=lambda c: (col(c)[0] - col(c)[1]) // col(c)[2] if col(c)[3] == "valid" else None,
                     example="""def conv_output_length(input_length, kernel_size, stride=1, padding="valid"):
@@ -717,6 +941,16 @@ def exercises() -> list[Exercise]:
     out = -(-input_length // stride)
     total = max((out - 1) * stride + kernel_size - input_length, 0)
     return total - total // 2, total // 2
+""",
+                ),
+                Mistake(
+                    message="negative padding when the kernel is smaller than the stride: "
+                    "total = max((ceil(n / s) - 1) * s + k - n, 0)",
+                    variant=lambda c: _unclamped_pads(*sp(c)),
+                    example="""def same_padding(input_length, kernel_size, stride=1):
+    out = -(-input_length // stride)
+    total = (out - 1) * stride + kernel_size - input_length
+    return total // 2, total - total // 2
 """,
                 ),
                 Mistake(
@@ -758,7 +992,7 @@ def exercises() -> list[Exercise]:
             name="max_pool2d_backward",
             assignment=ASSIGNMENT,
             points=2,
-            matches="`dx` (`tf.GradientTape`; inputs have no ties)",
+            matches="`dx` (`tf.GradientTape`; in a tie the first maximum in row-major order gets `dout`)",
             visible=_maxpool_backward_visible,
             hidden=_maxpool_backward_hidden,
             expected=_maxpool_backward_expected,
@@ -777,6 +1011,17 @@ def exercises() -> list[Exercise]:
                         MAX_POOL2D_BACKWARD_ANSWER,
                         "dx[n, i * sh + a, j * sw + b, c] += dout[n, i, j, c]",
                         "dx[n, i * sh:i * sh + ph, j * sw:j * sw + pw, c] += dout[n, i, j, c] / (ph * pw)",
+                    ),
+                ),
+                Mistake(
+                    message="ties: every cell equal to the window's maximum got dout; TensorFlow gives it to "
+                    "the first maximum in row-major order only (np.argmax's choice)",
+                    variant=_maxpool_backward_variant("mask"),
+                    example=wrong(
+                        MAX_POOL2D_BACKWARD_ANSWER,
+                        "dx[n, i * sh + a, j * sw + b, c] += dout[n, i, j, c]",
+                        "dx[n, i * sh:i * sh + ph, j * sw:j * sw + pw, c] += "
+                        "(window == window.max()) * dout[n, i, j, c]",
                     ),
                 ),
             ],
@@ -799,6 +1044,16 @@ def exercises() -> list[Exercise]:
                     example="""def conv2d_param_count(kernel_size, in_channels, filters, use_bias=True):
     kh, kw = (kernel_size, kernel_size) if np.ndim(kernel_size) == 0 else kernel_size
     return kh * kw * in_channels * filters
+""",
+                ),
+                Mistake(
+                    message="kernel_size read as square: a (kh, kw) pair has kh * kw taps",
+                    variant=lambda c: (
+                        lambda k, i, f, b: np.float64((k[0] * k[0] * i + b) * f) if k[0] != k[1] else None
+                    )(*_param_count_parts(c)),
+                    example="""def conv2d_param_count(kernel_size, in_channels, filters, use_bias=True):
+    k = kernel_size if np.ndim(kernel_size) == 0 else kernel_size[0]
+    return (k * k * in_channels + use_bias) * filters
 """,
                 ),
                 Mistake(

@@ -30,11 +30,18 @@ ATOL = 1e-5
 
 @dataclass
 class Case:
-    """One call of the student's function: ``func(*args, **kwargs)``."""
+    """One call of the student's function: ``func(*args, **kwargs)``.
+
+    ``layout="strided"`` hands every array argument to the student as a non-contiguous view (every other
+    element of a wider buffer), as a slice ``x[:, ::2]`` or a transpose would be: an answer that
+    assumes C-contiguous memory (``x.reshape`` into a view it then writes, ``x.data``, ``np.frombuffer``)
+    fails there.  The values are the same, so the expected value is computed as for ``layout="C"``.
+    """
 
     label: str
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
+    layout: str = "C"
 
 
 @dataclass
@@ -297,6 +304,28 @@ def _filled(cell) -> bool:
     return True
 
 
+def strided_view(value: Any) -> Any:
+    """``value`` with every ndarray in it replaced by an equal, non-contiguous view.
+
+    The view is every other element of the last axis of a buffer one wider than twice the array, so no
+    stride pattern flattens it (``reshape(-1)`` must copy); a 0-d array stays as it is: it has no layout.
+    Containers are rebuilt; everything else is returned unchanged.
+    """
+    if isinstance(value, np.ndarray) and value.ndim > 0 and value.dtype != object:
+        n = value.shape[-1]
+        buffer = np.zeros(value.shape[:-1] + (2 * n + 1,), dtype=value.dtype)
+        view = buffer[..., : 2 * n : 2]
+        view[...] = value
+        return view
+    if isinstance(value, tuple):
+        return tuple(strided_view(v) for v in value)
+    if isinstance(value, list):
+        return [strided_view(v) for v in value]
+    if isinstance(value, dict) and "__callable__" not in value:
+        return {k: strided_view(v) for k, v in value.items()}
+    return value
+
+
 def run_cases(func: Callable, cases: list[Case], name: str | None = None) -> list[Outcome]:
     """Run ``func`` on a deep copy of each case and record what happened (student side).
 
@@ -317,6 +346,8 @@ def run_cases(func: Callable, cases: list[Case], name: str | None = None) -> lis
     outcomes = []
     for case in cases:
         args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
+        if case.layout == "strided":
+            args, kwargs = strided_view(args), strided_view(kwargs)
         start = time.perf_counter()
         outcome = Outcome(case.label)
         with (
@@ -326,7 +357,7 @@ def run_cases(func: Callable, cases: list[Case], name: str | None = None) -> lis
             warnings.simplefilter("always")
             try:
                 if exercise is not None and exercise.call is not None:
-                    raw = exercise.call(func, Case(case.label, args, kwargs))
+                    raw = exercise.call(func, Case(case.label, args, kwargs, case.layout))
                 else:
                     raw = func(*args, **kwargs)
                 outcome.output = to_portable(raw)
@@ -433,18 +464,33 @@ def default_judge(ex: Exercise, case: Case, output: Any, expected: Any) -> Verdi
     return Verdict(False, problems, diagnoses)
 
 
+def true_diagnoses(explained: list[list[str]]) -> list[str]:
+    """The mistakes that explain EVERY wrong output (one list of candidate mistakes per wrong case).
+
+    A mistake named on some failing cases but not on others is not what the student did (or not all
+    of it): naming it would send them after the wrong bug, so the case messages (which output, where,
+    by how much) are all they get.
+    """
+    if not explained:
+        return []
+    common = set(explained[0]).intersection(*map(set, explained[1:]))
+    return [d for d in dict.fromkeys(explained[0]) if d in common]
+
+
 def grade_outcomes(name: str, cases: list[Case], outcomes: list[Outcome]) -> Result:
     """Compare outcomes with live Keras/TF values and diagnose (trusted side).
 
     Points: ``points * passed / total``, where a case passes when it matches, did not
     raise, did not modify its inputs and (for ``no_warnings`` exercises) did not warn.
+    A mistake is named only when it explains every wrong output (:func:`true_diagnoses`).
     """
     from . import EXERCISES
 
     ex = EXERCISES[name]
     by_label = {o.label: o for o in outcomes}
     messages: list[str] = []
-    diagnoses: list[str] = []
+    diagnoses: list[str] = []  # facts: an error raised, inputs modified, a warning
+    explained: list[list[str]] = []  # per case whose output was wrong: the mistakes that explain it
     passed = 0
     for case in cases:
         outcome = by_label.get(case.label)
@@ -480,8 +526,9 @@ def grade_outcomes(name: str, cases: list[Case], outcomes: list[Outcome]) -> Res
             credit = ex.partial(case, outcome.output, expected)
         passed += credit
         messages += [f"case '{case.label}': {m}" for m in case_messages]
-        diagnoses += verdict.diagnoses
+        if not verdict.ok:
+            explained.append(list(verdict.diagnoses))
     total = len(cases)
     points = float(np.floor(100 * ex.points * passed / total) / 100) if total else 0.0
-    unique = list(dict.fromkeys(diagnoses))
+    unique = list(dict.fromkeys(diagnoses + true_diagnoses(explained)))
     return Result(name, points, float(ex.points), messages, unique, round(passed, 3), total)

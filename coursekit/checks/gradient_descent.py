@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import arg, as_float64, keras, make_case
-from .core import Exercise, Mistake, Verdict, wrong
+from .common import arg, as_float64, keras, make_case, noncontiguous
+from .core import INPUT_MODIFIED, Exercise, Mistake, Verdict, compare, wrong
 from .functions import call_with_functions, finite_differences, numpy_function, spec, tf_function, tf_gradient
 
 ASSIGNMENT = "02_gradient_descent"
@@ -25,10 +25,12 @@ def _numerical_gradient_visible():
         make_case(
             "quadratic in 3-D", spec("quadratic", A=A3, b=np.array([1.0, -1.0, 0.5])), np.array([0.5, -1.0, 2.0])
         ),
-        make_case(
-            "sin_sum on a (2, 3) matrix",
-            spec("sin_sum", c=np.arange(6.0).reshape(2, 3)),
-            np.array([[0.1, 0.2, 0.3], [-1.0, 0.0, 2.0]]),
+        noncontiguous(
+            make_case(
+                "sin_sum on a (2, 3) matrix",
+                spec("sin_sum", c=np.arange(6.0).reshape(2, 3)),
+                np.array([[0.1, 0.2, 0.3], [-1.0, 0.0, 2.0]]),
+            )
         ),
         make_case(
             "quadratic with h=0.01 (central differences are exact here)",
@@ -36,10 +38,17 @@ def _numerical_gradient_visible():
             np.array([1.0, 2.0, 3.0]),
             h=0.01,
         ),
+        make_case(
+            "float32 x with entries up to 1e3 (compute in float64)",
+            spec("sin_sum", c=np.array([1.0, -2.0, 0.5])),
+            np.array([0.3, -250.0, 1000.0], np.float32),
+        ),
+        make_case("a one-element x, h=1e-4 by position", spec("sin_sum", c=np.array([2.0])), np.array([0.7]), 1e-4),
     ]
 
 
 def _numerical_gradient_hidden(rng):
+    scales = 10.0 ** (np.linspace(-3, 3, 4) + rng.uniform(-0.2, 0.2, size=4))
     return [
         make_case(
             "random quadratic in 4-D", spec("quadratic", A=_sym(rng, 4), b=rng.normal(size=4)), rng.normal(size=4)
@@ -52,6 +61,20 @@ def _numerical_gradient_hidden(rng):
             spec("quadratic", A=_sym(rng, 3), b=rng.normal(size=3)),
             rng.normal(size=3),
             0.05,
+        ),
+        make_case(
+            "random float32 sin_sum on (2, 3), entries up to 1e3",
+            spec("sin_sum", c=rng.normal(size=(2, 3))),
+            (rng.normal(size=(2, 3)) * np.array([1.0, 30.0, 1e3])).astype(np.float32),
+        ),
+        make_case(
+            "random quadratic, entries of mixed scale (1e-3 to 1e3)",
+            spec("quadratic", A=_sym(rng, 4), b=rng.normal(size=4)),
+            rng.choice([-1.0, 1.0], size=4) * scales,
+        ),
+        make_case("one-element x", spec("sin_sum", c=rng.normal(size=1)), rng.normal(size=1), h=1e-4),
+        noncontiguous(
+            make_case("random sin_sum on (3, 2)", spec("sin_sum", c=rng.normal(size=(3, 2))), rng.normal(size=(3, 2)))
         ),
     ]
 
@@ -71,6 +94,7 @@ NUMERICAL_GRADIENT_ANSWER = """def numerical_gradient(f, x, h=1e-5):
         grad[i] = (f(x_plus) - f(x_minus)) / (2 * h)
     return grad
 """
+NG_COPY = "x = np.array(x, dtype=float)"
 
 
 def _numerical_gradient_variant(kind):
@@ -79,6 +103,50 @@ def _numerical_gradient_variant(kind):
         return finite_differences(f, x, h, kind)
 
     return variant
+
+
+def _numerical_gradient_in_x_dtype(case):
+    """The answer without the float64 copy: on a float32 x, x + h is rounded to float32 (None on float64 x,
+    where that answer is right)."""
+    x = np.array(arg(case, 1, "x"))
+    if x.dtype == np.float64:
+        return None
+    return finite_differences(numpy_function(arg(case, 0, "f")), x, arg(case, 2, "h", 1e-5))
+
+
+_NG_MISTAKES = [
+    Mistake(
+        message="forward differences (f(x+h) - f(x)) / h: use central differences (f(x+h) - f(x-h)) / (2h)",
+        variant=_numerical_gradient_variant("forward"),
+        example=wrong(NUMERICAL_GRADIENT_ANSWER, "(f(x_plus) - f(x_minus)) / (2 * h)", "(f(x_plus) - f(x)) / h"),
+    ),
+    Mistake(
+        message="divided by h instead of 2h",
+        variant=_numerical_gradient_variant("central_over_h"),
+        example=wrong(NUMERICAL_GRADIENT_ANSWER, "/ (2 * h)", "/ h"),
+    ),
+    Mistake(
+        message="computed in float32: x + h is rounded to x's float32 precision; copy x as float64 first "
+        "(np.array(x, dtype=np.float64))",
+        variant=_numerical_gradient_in_x_dtype,
+        example=wrong(NUMERICAL_GRADIENT_ANSWER, NG_COPY, "x = np.array(x)  # keeps x's dtype"),
+    ),
+    Mistake(
+        # Perturbs the caller's x and "restores" it by arithmetic: x + h - 2h + h is not x in floating point.
+        message=INPUT_MODIFIED,
+        example="""def numerical_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        f_plus = f(x)
+        x[i] -= 2 * h
+        f_minus = f(x)
+        x[i] += h  # back to where it was (not bit for bit)
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+""",
+    ),
+]
 
 
 # ----------------------------------------------------------------------------- gradient_descent
@@ -101,12 +169,28 @@ def _descent_visible():
             0.5,
             10,
         ),
+        noncontiguous(
+            make_case(
+                "a (2, 2) parameter matrix, 3 steps",
+                spec("sin_sum", grad=True, c=np.array([[1.0, -1.0], [0.5, 2.0]])),
+                np.array([[0.5, 0.5], [-0.5, 1.0]]),
+                learning_rate=0.1,
+                num_steps=3,
+            )
+        ),
         make_case(
-            "a (2, 2) parameter matrix, 3 steps",
-            spec("sin_sum", grad=True, c=np.array([[1.0, -1.0], [0.5, 2.0]])),
-            np.array([[0.5, 0.5], [-0.5, 1.0]]),
-            learning_rate=0.1,
-            num_steps=3,
+            "float32 x0 with entries up to 1e3, 2 steps",
+            spec("sin_sum", grad=True, c=np.array([1.0, 2.0, -1.0])),
+            np.array([1000.0, -3.0, 0.25], np.float32),
+            0.1,
+            2,
+        ),
+        make_case(
+            "num_steps=0: just x0 (one row), a one-element x0",
+            spec("sin_sum", grad=True, c=np.array([1.0])),
+            np.array([0.5]),
+            0.1,
+            0,
         ),
     ]
 
@@ -129,6 +213,31 @@ def _descent_hidden(rng):
             rng.normal(size=(3, 2)),
             learning_rate=0.2,
             num_steps=4,
+        ),
+        make_case(
+            "float32 x0 of mixed scale (up to 1e3), 5 steps",
+            spec("sin_sum", grad=True, c=rng.normal(size=(4,))),
+            (rng.choice([-1.0, 1.0], size=4) * 10.0 ** (np.arange(-1.0, 3.0) + rng.uniform(0, 0.5, size=4))).astype(
+                np.float32
+            ),
+            0.3,
+            5,
+        ),
+        make_case(
+            "one-element x0, 3 steps",
+            spec("quadratic", grad=True, A=np.array([[rng.uniform(0.5, 3)]]), b=rng.normal(size=1)),
+            rng.normal(size=1),
+            0.2,
+            3,
+        ),
+        noncontiguous(
+            make_case(
+                "random sin_sum on (2, 3), 3 steps",
+                spec("sin_sum", grad=True, c=rng.normal(size=(2, 3))),
+                rng.normal(size=(2, 3)),
+                0.1,
+                3,
+            )
         ),
     ]
 
@@ -198,6 +307,17 @@ _GD_MISTAKES = [
         variant=lambda c: _descent_numpy(c, +1.0),
         example=wrong(GRADIENT_DESCENT_ANSWER, "x = x - learning_rate", "x = x + learning_rate"),
     ),
+    Mistake(
+        message=INPUT_MODIFIED,  # steps the caller's x0 itself
+        example="""def gradient_descent(grad_fn, x0, learning_rate, num_steps):
+    x = x0
+    path = [x0.copy()]
+    for _ in range(num_steps):
+        x -= learning_rate * grad_fn(x)
+        path.append(x.copy())
+    return np.stack(path)
+""",
+    ),
 ]
 
 
@@ -208,8 +328,16 @@ def _steps(rng, shape, n, scale=1.0):
     return rng.normal(size=(n,) + shape) * scale
 
 
-def _opt_case(label, w, grads, state, hyper):
-    return make_case(label, w=w, grads=grads, state=state, hyper=hyper)
+def _opt_case(label, w, grads, state, hyper, t0=None):
+    """``grads`` holds one gradient per step; the student's function is called once per step with the state
+    it returned the step before (``state`` is the state before the first step, in Keras's convention).
+    ``t0`` (Adam) is the step number of the first call (default 1)."""
+    extra = {} if t0 is None else {"t0": int(t0)}
+    return make_case(label, w=w, grads=grads, state=state, hyper=hyper, **extra)
+
+
+def _t0(case):
+    return int(case.kwargs.get("t0", 1))
 
 
 def _run_optimizer(kind):
@@ -220,7 +348,7 @@ def _run_optimizer(kind):
         state = list(case.kwargs["state"])
         hyper = case.kwargs["hyper"]
         ws, states = [], []
-        for t, g in enumerate(case.kwargs["grads"], start=1):
+        for t, g in enumerate(case.kwargs["grads"], start=_t0(case)):
             out = func(w, g, *state, t, **hyper) if kind == "adam" else func(w, g, *state, **hyper)
             if not isinstance(out, (tuple, list)) or len(out) != 1 + len(state):
                 raise TypeError(
@@ -236,11 +364,13 @@ def _run_optimizer(kind):
 
 
 def _keras_optimizer(kind):
-    """Trusted side: the same steps with the Keras optimizer; its slot variables are the state."""
+    """Trusted side: the same steps with the Keras optimizer; its slot variables are the state (set to the
+    case's initial state, and ``iterations`` to ``t0 - 1`` for Adam, before the first step)."""
 
     def expected(case):
         k = keras()
         w0, grads, hyper = as_float64(case.kwargs["w"]), as_float64(case.kwargs["grads"]), dict(case.kwargs["hyper"])
+        state0 = [as_float64(s) for s in case.kwargs["state"]]
         var = k.Variable(w0, dtype="float64")
         if kind == "sgd":
             opt = k.optimizers.SGD(**hyper)
@@ -249,6 +379,14 @@ def _keras_optimizer(kind):
         else:
             opt = k.optimizers.Adam(**hyper)
         opt.build([var])
+        if kind == "sgd" and hyper.get("momentum", 0.0):
+            opt.momentums[0].assign(state0[0])
+        elif kind == "rmsprop":
+            opt._velocities[0].assign(state0[0])
+        elif kind == "adam":
+            opt._momentums[0].assign(state0[0])
+            opt._velocities[0].assign(state0[1])
+            opt.iterations.assign(_t0(case) - 1)
         ws, slots = [], []
         for g in grads:
             opt.apply_gradients([(g, var)])
@@ -266,13 +404,14 @@ def _keras_optimizer(kind):
 
 
 def _np_optimizer(kind, mistake):
-    """NumPy versions of known wrong update rules, run the same way as the student's."""
+    """NumPy versions of known wrong update rules (each the registered example's code), run the same way as
+    the student's: from the case's initial state, feeding the returned state back in."""
 
     def variant(case):
         w, grads, hyper = as_float64(case.kwargs["w"]), as_float64(case.kwargs["grads"]), dict(case.kwargs["hyper"])
         state = [as_float64(s) for s in case.kwargs["state"]]
         ws, sts = [], []
-        for t, g in enumerate(grads, start=1):
+        for t, g in enumerate(grads, start=_t0(case)):
             if kind == "sgd":
                 lr, mu, nest = hyper["learning_rate"], hyper.get("momentum", 0.0), hyper.get("nesterov", False)
                 v = state[0]
@@ -308,8 +447,8 @@ def _np_optimizer(kind, mistake):
                 v = b2 * v + (1 - b2) * g * g
                 if mistake == "no_bias_correction":
                     w = w - lr * m / (np.sqrt(v) + eps)
-                elif mistake == "t_plus_one":
-                    tt = t + 1
+                elif mistake in ("t_plus_one", "t_minus_one"):
+                    tt = t + 1 if mistake == "t_plus_one" else t - 1
                     w = w - lr * np.sqrt(1 - b2**tt) / (1 - b1**tt) * m / (np.sqrt(v) + eps)
                 elif mistake == "textbook_eps":
                     w = w - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
@@ -321,31 +460,83 @@ def _np_optimizer(kind, mistake):
     return variant
 
 
-def _first_only(variant):
-    """Compare only the weights (a wrong rule may share Keras's state convention or not)."""
+def _first_only(variant, applies=lambda case: True):
+    """Compare only the weights (a wrong rule may share Keras's state convention or not).  On cases where
+    the mistake makes no difference (``applies`` false) it explains nothing: None."""
 
     def v(case):
+        if not applies(case):
+            return None
         out = variant(case)
         return (out[0],) + (None,) * (len(out) - 1)
 
     return v
 
 
+def _momentum(case):
+    return bool(case.kwargs["hyper"].get("momentum", 0.0))
+
+
+def _nesterov(case):
+    return _momentum(case) and bool(case.kwargs["hyper"].get("nesterov", False))
+
+
+def _adam_t_minus_one(case, out):
+    """t - 1: inf/NaN when the first step is t = 1 (1 - beta**0 = 0); from a later t0, that variant's values."""
+    if _t0(case) == 1:
+        return _nonfinite_first(case, out)
+    try:
+        return not compare(out, _first_only(_np_optimizer("adam", "t_minus_one"))(case))
+    except Exception:
+        return False
+
+
+# Shared by the three optimizers: w and gradients of one shape, 3 visible steps.
+_W = np.array([1.0, -2.0, 0.5])
+_G = np.array([[0.5, -1.0, 2.0], [0.1, 0.3, -0.2], [-1.0, 0.0, 0.4]])
+
+
+def _mixed_grads(rng, shape, n):
+    """Gradients whose coordinates differ in scale by 1e7: column j scaled by 10**(3 - 7 j / (k - 1))."""
+    k = shape[-1]
+    scales = 10.0 ** (3 - 7 * np.arange(k) / max(k - 1, 1))
+    return _steps(rng, shape, n) * scales
+
+
 def _sgd_visible():
-    w = np.array([1.0, -2.0, 0.5])
-    g = np.array([[0.5, -1.0, 2.0], [0.1, 0.3, -0.2], [-1.0, 0.0, 0.4]])
     v0 = np.zeros(3)
     return [
-        _opt_case("plain SGD, 3 steps", w, g, [v0], {"learning_rate": 0.1}),
-        _opt_case("momentum 0.9, 3 steps", w, g, [v0], {"learning_rate": 0.1, "momentum": 0.9}),
+        _opt_case("plain SGD, 3 steps", _W, _G, [v0], {"learning_rate": 0.1}),
+        _opt_case("momentum 0.9, 3 steps", _W, _G, [v0], {"learning_rate": 0.1, "momentum": 0.9}),
+        noncontiguous(
+            _opt_case(
+                "Nesterov momentum 0.9, 3 steps",
+                _W,
+                _G,
+                [v0],
+                {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True},
+            )
+        ),
         _opt_case(
-            "Nesterov momentum 0.9, 3 steps", w, g, [v0], {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True}
+            "momentum 0.5 from a velocity of an earlier step, float32 (2, 2)",
+            np.array([[1.0, -2.0], [0.5, 3.0]], np.float32),
+            np.array([[[0.5, -1.0], [2.0, 0.1]], [[0.3, -0.2], [-1.0, 0.4]]], np.float32),
+            [np.array([[0.1, -0.2], [0.0, 0.3]], np.float32)],
+            {"learning_rate": 0.05, "momentum": 0.5},
+        ),
+        _opt_case(
+            "nesterov=True with momentum 0 (plain SGD), one weight",
+            np.array([2.0]),
+            np.array([[1.0], [-3.0]]),
+            [np.zeros(1)],
+            {"learning_rate": 0.1, "momentum": 0.0, "nesterov": True},
         ),
     ]
 
 
 def _sgd_hidden(rng):
     w, g = rng.normal(size=(2, 3)), _steps(rng, (2, 3), 6)
+    v0 = 0.1 * rng.normal(size=(2, 3))
     return [
         _opt_case("random momentum 0.8, 6 steps", w, g, [np.zeros((2, 3))], {"learning_rate": 0.05, "momentum": 0.8}),
         _opt_case(
@@ -356,22 +547,52 @@ def _sgd_hidden(rng):
             {"learning_rate": 0.2, "momentum": 0.5, "nesterov": True},
         ),
         _opt_case(
-            "random float32 weights, momentum 0.9",
+            "random float32 weights, momentum 0.9, from a nonzero velocity",
             w.astype(np.float32),
             g.astype(np.float32),
-            [np.zeros((2, 3), np.float32)],
+            [v0.astype(np.float32)],
             {"learning_rate": 0.01, "momentum": 0.9},
+        ),
+        _opt_case(
+            "plain SGD, weights and gradients up to 1e3",
+            1e3 * rng.normal(size=(3,)),
+            _steps(rng, (3,), 4, 1e3),
+            [np.zeros(3)],
+            {"learning_rate": 0.01},
+        ),
+        _opt_case(
+            "nesterov=True with momentum 0, one weight",
+            rng.normal(size=(1,)),
+            _steps(rng, (1,), 3),
+            [np.zeros(1)],
+            {"learning_rate": 0.1, "momentum": 0.0, "nesterov": True},
+        ),
+        noncontiguous(
+            _opt_case(
+                "Nesterov 0.9 from a nonzero velocity, gradients of mixed scale (1e3 to 1e-4)",
+                rng.normal(size=(2, 4)),
+                _mixed_grads(rng, (2, 4), 4) * 1e-3,
+                [v0[:, :2].repeat(2, axis=1)],
+                {"learning_rate": 0.01, "momentum": 0.9, "nesterov": True},
+            )
         ),
     ]
 
 
 def _rmsprop_visible():
-    w = np.array([1.0, -2.0, 0.5])
-    g = np.array([[0.5, -1.0, 2.0], [0.1, 0.3, -0.2], [-1.0, 0.0, 0.4]])
     return [
-        _opt_case("defaults, 3 steps", w, g, [np.zeros(3)], {}),
-        _opt_case("lr 0.01, rho 0.8, 3 steps", w, g, [np.zeros(3)], {"learning_rate": 0.01, "rho": 0.8}),
-        _opt_case("tiny gradients (epsilon matters)", w, g * 1e-4, [np.zeros(3)], {"learning_rate": 0.01}),
+        _opt_case("defaults, 3 steps", _W, _G, [np.zeros(3)], {}),
+        _opt_case("lr 0.01, rho 0.8, 3 steps", _W, _G, [np.zeros(3)], {"learning_rate": 0.01, "rho": 0.8}),
+        noncontiguous(
+            _opt_case("tiny gradients (epsilon matters)", _W, _G * 1e-4, [np.zeros(3)], {"learning_rate": 0.01})
+        ),
+        _opt_case(
+            "float32 (2, 2) from a velocity of an earlier step, epsilon 1e-3",
+            np.array([[1.0, -2.0], [0.5, 3.0]], np.float32),
+            np.array([[[0.5, -1.0], [2.0, 0.1]], [[0.3, -0.2], [-1.0, 0.4]]], np.float32),
+            [np.array([[0.1, 0.2], [0.0, 0.3]], np.float32)],
+            {"learning_rate": 0.01, "epsilon": 1e-3},
+        ),
     ]
 
 
@@ -381,27 +602,91 @@ def _rmsprop_hidden(rng):
         _opt_case("random, 5 steps", w, g, [np.zeros(4)], {"learning_rate": 0.02, "rho": 0.95}),
         _opt_case("random tiny gradients, 5 steps", w, g * 3e-4, [np.zeros(4)], {"learning_rate": 0.01}),
         _opt_case("random, epsilon 1e-3", w, g, [np.zeros(4)], {"learning_rate": 0.01, "epsilon": 1e-3}),
+        _opt_case(
+            "float32, gradients of mixed scale (1e3 to 1e-4), from a nonzero velocity",
+            w.astype(np.float32),
+            _mixed_grads(rng, (4,), 4).astype(np.float32),
+            [(rng.uniform(0.5, 2, size=4) * 10.0 ** (6 - 14 * np.arange(4) / 3)).astype(np.float32)],
+            {"learning_rate": 0.01},
+        ),
+        _opt_case(
+            "weights and gradients up to 1e3",
+            1e3 * rng.normal(size=(2, 3)),
+            _steps(rng, (2, 3), 4, 1e3),
+            [np.zeros((2, 3))],
+            {"learning_rate": 0.1, "rho": 0.8},
+        ),
+        noncontiguous(
+            _opt_case(
+                "one weight, tiny gradients, epsilon 1e-6",
+                rng.normal(size=(1, 1)),
+                _steps(rng, (1, 1), 3, 1e-4),
+                [np.zeros((1, 1))],
+                {"learning_rate": 0.01, "epsilon": 1e-6},
+            )
+        ),
     ]
 
 
 def _adam_visible():
-    w = np.array([1.0, -2.0, 0.5])
-    g = np.array([[0.5, -1.0, 2.0], [0.1, 0.3, -0.2], [-1.0, 0.0, 0.4]])
     z = [np.zeros(3), np.zeros(3)]
     return [
-        _opt_case("defaults, 3 steps (t = 1, 2, 3)", w, g, z, {}),
-        _opt_case("lr 0.1, beta_1 0.5, 3 steps", w, g, z, {"learning_rate": 0.1, "beta_1": 0.5}),
-        _opt_case("tiny gradients (epsilon placement matters)", w, g * 1e-5, z, {"learning_rate": 0.01}),
+        _opt_case("defaults, 3 steps (t = 1, 2, 3)", _W, _G, z, {}),
+        noncontiguous(
+            _opt_case(
+                "lr 0.1, beta_1 0.5, beta_2 0.9, 3 steps",
+                _W,
+                _G,
+                z,
+                {"learning_rate": 0.1, "beta_1": 0.5, "beta_2": 0.9},
+            )
+        ),
+        _opt_case("tiny gradients (epsilon placement matters)", _W, _G * 1e-5, z, {"learning_rate": 0.01}),
+        _opt_case(
+            "float32 (2, 2), steps t = 100, 101 from the state of step 99",
+            np.array([[1.0, -2.0], [0.5, 3.0]], np.float32),
+            np.array([[[0.5, -1.0], [2.0, 0.1]], [[0.3, -0.2], [-1.0, 0.4]]], np.float32),
+            [np.array([[0.1, -0.2], [0.0, 0.3]], np.float32), np.array([[0.04, 0.1], [0.01, 0.2]], np.float32)],
+            {"learning_rate": 0.01},
+            t0=100,
+        ),
     ]
 
 
 def _adam_hidden(rng):
     w, g = rng.normal(size=(2, 2)), _steps(rng, (2, 2), 8)
     z = [np.zeros((2, 2)), np.zeros((2, 2))]
+    m0 = 0.1 * rng.normal(size=(2, 3))
+    v0 = m0**2 + 0.01 * rng.uniform(size=(2, 3))
     return [
         _opt_case("random, 8 steps", w, g, z, {"learning_rate": 0.01}),
         _opt_case("random, beta_2 0.9, 8 steps", w, g, z, {"learning_rate": 0.05, "beta_2": 0.9}),
         _opt_case("random tiny gradients", w, g * 1e-5, z, {"learning_rate": 0.001}),
+        _opt_case(
+            f"steps from t = {(t0 := int(rng.integers(500, 3000)))} on, from a nonzero state",
+            rng.normal(size=(2, 3)),
+            _steps(rng, (2, 3), 3),
+            [m0, v0],
+            {"learning_rate": 0.01},
+            t0=t0,
+        ),
+        _opt_case(
+            "float32, gradients of mixed scale (1e3 to 1e-4), t = 1, 2, 3, 4",
+            w.reshape(-1).astype(np.float32),
+            _mixed_grads(rng, (4,), 4).astype(np.float32),
+            [np.zeros(4, np.float32), np.zeros(4, np.float32)],
+            {"learning_rate": 0.01},
+        ),
+        noncontiguous(
+            _opt_case(
+                "weights and gradients up to 1e3, steps from t = 10, one row",
+                1e3 * rng.normal(size=(1, 3)),
+                _steps(rng, (1, 3), 3, 1e3),
+                [1e2 * rng.normal(size=(1, 3)), 1e6 * rng.uniform(0.5, 2, size=(1, 3))],
+                {"learning_rate": 0.5, "beta_1": 0.8},
+                t0=10,
+            )
+        ),
     ]
 
 
@@ -412,7 +697,7 @@ def _nonfinite_first(case, out):
 # ----------------------------------------------------------------------------- mini-batches
 
 
-def _minibatch_data(n, y_cols, rng=None):
+def _minibatch_data(n, y_cols, rng=None, dtype=np.float64):
     rng = rng or np.random.default_rng(7)
     x = np.column_stack([np.arange(n, dtype=np.float64), rng.normal(size=(n, 2))])  # column 0 = sample id
     y = (
@@ -420,7 +705,7 @@ def _minibatch_data(n, y_cols, rng=None):
         if y_cols == 0
         else np.column_stack([1000 + np.arange(n)] * y_cols).astype(float)
     )
-    return x, y
+    return x.astype(dtype), y.astype(dtype)
 
 
 def _minibatch_visible():
@@ -428,21 +713,42 @@ def _minibatch_visible():
     x2, y2 = _minibatch_data(23, 2)
     return [
         make_case("10 samples, batch 4, no shuffle", x, y, 4, shuffle=False),
-        make_case("23 samples, batch 5, shuffled with seed 0", x2, y2, 5, shuffle=True, seed=0),
+        noncontiguous(make_case("23 samples, batch 5, shuffled with seed 0", x2, y2, 5, shuffle=True, seed=0)),
         make_case("10 samples, batch 10 (one batch)", x, y, 10, False),
+        make_case(
+            "7 samples, batch 10 (larger than the data: one short batch), seed 3", *_minibatch_data(7, 1), 10, True, 3
+        ),
+        make_case("12 float32 samples, batch 1, seed 2", *_minibatch_data(12, 0, dtype=np.float32), 1, seed=2),
+        make_case("12 samples, batch 5, shuffled without a seed (any order)", *_minibatch_data(12, 2), 5),
     ]
 
 
 def _minibatch_hidden(rng):
     n1, n2 = int(rng.integers(21, 40)), int(rng.integers(11, 30))
     b1 = int(rng.choice([b for b in range(3, 9) if n1 % b]))
+    n3 = int(rng.integers(4, 8)) * 3
     return [
         make_case(
             f"{n1} samples, batch {b1}, shuffled", *_minibatch_data(n1, 1, rng), b1, seed=int(rng.integers(1000))
         ),
         make_case(f"{n2} samples, batch 4, no shuffle", *_minibatch_data(n2, 0, rng), 4, shuffle=False),
         make_case(
-            f"{n1} samples, batch {n1 + 3} (larger than the data)", *_minibatch_data(n1, 0, rng), n1 + 3, True, 5
+            f"{n1} samples, batch {n1 + 3} (larger than the data)",
+            *_minibatch_data(n1, 0, rng),
+            n1 + 3,
+            True,
+            int(rng.integers(1000)),
+        ),
+        make_case(
+            f"{n2} float32 samples, batch 1, shuffled",
+            *_minibatch_data(n2, 2, rng, np.float32),
+            1,
+            seed=int(rng.integers(1000)),
+        ),
+        make_case(f"{n1} samples, batch {b1}, shuffled without a seed", *_minibatch_data(n1, 0, rng), b1),
+        make_case("one sample, batch 3", *_minibatch_data(1, 1, rng), 3, True, int(rng.integers(1000))),
+        noncontiguous(
+            make_case(f"{n3} samples, batch 3, shuffled", *_minibatch_data(n3, 0, rng), 3, seed=int(rng.integers(1000)))
         ),
     ]
 
@@ -464,6 +770,9 @@ LAST_BATCH_DROPPED = "last mini-batch dropped: keep the final short batch"
 TWO_PERMUTATIONS = "x and y were shuffled with different permutations: index both with one permutation"
 SHUFFLE_IGNORED = "shuffle ignored"
 SEED_NOT_USED = "seed not used: build np.random.default_rng(seed) inside the function"
+OTHER_SHUFFLE = (
+    "shuffled in another order than the contract's: the order must be np.random.default_rng(seed).permutation(len(x))"
+)
 
 
 def _minibatch_judge(case, out, expected):
@@ -472,7 +781,7 @@ def _minibatch_judge(case, out, expected):
     n = len(x)
     batches = out.get("batches") if isinstance(out, dict) else None
     if not batches:
-        return Verdict(False, ["yielded no batches"])
+        return Verdict(False, ["yielded no batches"], [LAST_BATCH_DROPPED] if bs > n else [])
     ids, sizes = [], []
     for i, pair in enumerate(batches):
         xb, yb = (np.asarray(p, float) for p in pair)
@@ -500,12 +809,24 @@ def _minibatch_judge(case, out, expected):
         in_order = ids == list(range(n))
         if not shuffle and not in_order:
             problems.append("shuffle=False but the samples are not in their original order")
-        if shuffle and in_order and n > 8:
+        elif shuffle and seed is not None:
+            want = np.random.default_rng(seed).permutation(n).tolist()
+            if ids != want:
+                first = next(i for i, (a, b) in enumerate(zip(ids, want)) if a != b)
+                problems.append(
+                    f"order differs from np.random.default_rng({seed}).permutation({n}) from position {first} "
+                    f"(sample {ids[first]}, expected {want[first]})"
+                )
+                if in_order:
+                    diagnoses.append(SHUFFLE_IGNORED)
+                elif not out.get("same_with_same_seed", True):
+                    problems.append("two passes with the same seed gave different orders")
+                    diagnoses.append(SEED_NOT_USED)
+                else:
+                    diagnoses.append(OTHER_SHUFFLE)
+        elif shuffle and in_order and n > 8:
             problems.append("shuffle=True but the samples came out in their original order")
             diagnoses.append(SHUFFLE_IGNORED)
-        if seed is not None and not out.get("same_with_same_seed", True):
-            problems.append("two passes with the same seed gave different orders")
-            diagnoses.append(SEED_NOT_USED)
     return Verdict(not problems, problems, diagnoses)
 
 
@@ -526,15 +847,15 @@ def exercises() -> list[Exercise]:
         Mistake(
             message="a momentum formula other than Keras's (v = momentum * v + (1 - momentum) * g is the "
             "EMA form); Keras: velocity = momentum * velocity - learning_rate * grad",
-            variant=_first_only(_np_optimizer("sgd", "ema")),
+            variant=_first_only(_np_optimizer("sgd", "ema"), _momentum),
             example="""def sgd_update(w, grad, velocity, learning_rate, momentum=0.0, nesterov=False):
     velocity = momentum * velocity + (1 - momentum) * grad
     return w - learning_rate * velocity, velocity
 """,
         ),
         Mistake(
-            message="velocity has the opposite sign to Keras's convention "
-            "(velocity = momentum * velocity - learning_rate * grad; w = w + velocity)",
+            message="the new w is right but the returned velocity has the opposite sign: Keras (and the "
+            "contract) keep velocity = momentum * velocity - learning_rate * grad and w = w + velocity",
             variant=_np_optimizer("sgd", "plus"),
             example="""def sgd_update(w, grad, velocity, learning_rate, momentum=0.0, nesterov=False):
     velocity = momentum * velocity + learning_rate * grad
@@ -545,7 +866,7 @@ def exercises() -> list[Exercise]:
         ),
         Mistake(
             message="nesterov ignored: with nesterov=True, w = w + momentum * velocity - learning_rate * grad",
-            variant=_first_only(_np_optimizer("sgd", "no_nesterov")),
+            variant=_first_only(_np_optimizer("sgd", "no_nesterov"), _nesterov),
             example="""def sgd_update(w, grad, velocity, learning_rate, momentum=0.0, nesterov=False):
     velocity = momentum * velocity - learning_rate * grad
     return w + velocity, velocity
@@ -578,13 +899,14 @@ def exercises() -> list[Exercise]:
             example=wrong(ADAM_UPDATE_ANSWER, ADAM_STEP, "alpha = learning_rate  # no bias correction"),
         ),
         Mistake(
-            message="t starts at 0: the bias correction must use the 1-based step t as given",
+            message="t + 1 used in the bias correction: t is already the 1-based step (the first call has t = 1)",
             variant=_first_only(_np_optimizer("adam", "t_plus_one")),
             example=wrong(ADAM_UPDATE_ANSWER, ADAM_STEP, 't = t + 1  # "the first step is t = 1"\n    ' + ADAM_STEP),
         ),
         Mistake(
-            message="t starts at 0 (division by 1 - beta**0 = 0 gives inf/NaN): t is 1-based",
-            test=_nonfinite_first,
+            message="t - 1 used in the bias correction (at t = 1, 1 - beta**0 = 0 gives inf/NaN): t is the "
+            "1-based step as given",
+            test=_adam_t_minus_one,
             example=wrong(ADAM_UPDATE_ANSWER, ADAM_STEP, "t = t - 1  # counting steps from 0\n    " + ADAM_STEP),
         ),
         Mistake(
@@ -604,28 +926,14 @@ def exercises() -> list[Exercise]:
             name="numerical_gradient",
             assignment=ASSIGNMENT,
             points=2,
-            matches="central differences of scalar `f` at a float64 array `x`; same shape as `x`; `x` unchanged "
-            "afterwards",
+            matches="central differences `(f(x + h e_i) - f(x - h e_i)) / (2h)` of scalar `f`, computed in float64 "
+            "(`x` may be float32); a float64 array of `x`'s shape; `x` left bit for bit unchanged",
             visible=_numerical_gradient_visible,
             hidden=_numerical_gradient_hidden,
             expected=_numerical_gradient_expected,
-            mistakes=[
-                Mistake(
-                    message="forward differences (f(x+h) - f(x)) / h: use central differences (f(x+h) - f(x-h)) / (2h)",
-                    variant=_numerical_gradient_variant("forward"),
-                    example=wrong(
-                        NUMERICAL_GRADIENT_ANSWER, "(f(x_plus) - f(x_minus)) / (2 * h)", "(f(x_plus) - f(x)) / h"
-                    ),
-                ),
-                Mistake(
-                    message="divided by h instead of 2h",
-                    variant=_numerical_gradient_variant("central_over_h"),
-                    example=wrong(NUMERICAL_GRADIENT_ANSWER, "/ (2 * h)", "/ h"),
-                ),
-            ],
+            mistakes=_NG_MISTAKES,
             answer=NUMERICAL_GRADIENT_ANSWER,
             call=call_with_functions,
-            mutation_rtol=1e-12,
         ),
         Exercise(
             name="gradient_descent",
@@ -644,8 +952,9 @@ def exercises() -> list[Exercise]:
             assignment=ASSIGNMENT,
             points=2,
             matches="returns `(new_w, new_velocity)`; Keras's convention `velocity = momentum * velocity - "
-            "learning_rate * grad`; the weights after several steps equal "
-            "`keras.optimizers.SGD(learning_rate, momentum, nesterov)` on a variable",
+            "learning_rate * grad`; after every step, the weights and velocity equal those of "
+            "`keras.optimizers.SGD(learning_rate, momentum, nesterov)` on a variable (its momentum slot; the velocity "
+            "is not checked when momentum = 0)",
             visible=_sgd_visible,
             hidden=_sgd_hidden,
             expected=_keras_optimizer("sgd"),
@@ -670,7 +979,8 @@ def exercises() -> list[Exercise]:
             name="adam_update",
             assignment=ASSIGNMENT,
             points=3,
-            matches="returns `(new_w, new_m, new_v)`; `t` is the 1-based step; equals `keras.optimizers.Adam`, "
+            matches="returns `(new_w, new_m, new_v)`; `t` is the 1-based step (the first call may be a later step, "
+            "with nonzero `m`, `v`); equals `keras.optimizers.Adam`, "
             "whose step is `lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)`",
             visible=_adam_visible,
             hidden=_adam_hidden,
@@ -685,7 +995,8 @@ def exercises() -> list[Exercise]:
             assignment=ASSIGNMENT,
             points=2,
             matches="yields `(x_batch, y_batch)`; every sample exactly once per pass, pairs kept together, last "
-            "short batch kept",
+            "short batch kept; shuffled order `np.random.default_rng(seed).permutation(len(x))` (checked exactly "
+            "when a seed is given)",
             visible=_minibatch_visible,
             hidden=_minibatch_hidden,
             call=_minibatch_call,
@@ -721,6 +1032,16 @@ _MINIBATCH_MISTAKES = [
         example="""def iterate_minibatches(x, y, batch_size, shuffle=True, seed=None):
     for start in range(0, len(x), batch_size):
         yield x[start:start + batch_size], y[start:start + batch_size]
+""",
+    ),
+    Mistake(
+        message=OTHER_SHUFFLE,
+        example="""def iterate_minibatches(x, y, batch_size, shuffle=True, seed=None):
+    rng = np.random.default_rng(seed)
+    order = rng.choice(len(x), size=len(x), replace=False) if shuffle else np.arange(len(x))
+    for start in range(0, len(x), batch_size):
+        idx = order[start:start + batch_size]
+        yield x[idx], y[idx]
 """,
     ),
     Mistake(

@@ -1,11 +1,9 @@
-"""Portable summaries of Keras models, so a model answer can be graded in another process.
+"""Keras model answers judged by behaviour, in plain data, so they can be graded in another process.
 
-``summarize(model, input_shape)`` runs in the STUDENT process and returns plain data:
-layer classes and the configs that matter, trainable flags, parameter counts and
-the model's output on a fixed probe input after setting every weight from a seed
-that depends only on the weight's role and shape (``conv kernel (3, 3, 4, 8)``),
-so two correct models built in a different order get identical weights.
-The trusted side builds its own reference model and summarises it the same way.
+:func:`behaviour` runs in the STUDENT process: it sets every weight from a seed that depends only on
+the weight's role and shape (``kernel (3, 3, 4, 8)``), so two correct models built in another order or
+style get identical weights, and records the outputs on the case's inputs and the trainable weights.
+The trusted side records the reference model the same way; :func:`judge_behaviour` compares the two.
 """
 
 from __future__ import annotations
@@ -17,28 +15,21 @@ import numpy as np
 from .common import keras
 from .core import Verdict, compare
 
-_CONFIG_KEYS = (
-    "filters",
-    "kernel_size",
-    "strides",
-    "padding",
-    "units",
-    "activation",
-    "pool_size",
-    "rate",
-    "use_bias",
-    "axis",
-)
 
+def deterministic_weights(model, zero=()) -> None:
+    """Set every weight from a seed that depends on its role and shape only.
 
-def deterministic_weights(model) -> None:
-    """Set every weight from a seed that depends on its role and shape only."""
+    Weights whose ``id`` is in ``zero`` (e.g. :func:`redundant_biases`) are set to 0 instead.
+    """
+    zero = {id(v) for v in zero}
     for w in model.weights:
         role = w.path.split("/")[-1]
         shape = tuple(int(d) for d in w.shape)
         rng = np.random.default_rng(zlib.crc32(f"{role}{shape}".encode()))
         n = rng.normal(size=shape)
-        if "kernel" in role:
+        if id(w) in zero:
+            value = np.zeros(shape)
+        elif "kernel" in role:
             fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
             value = n / np.sqrt(max(fan_in, 1))
         elif role == "gamma":
@@ -50,29 +41,6 @@ def deterministic_weights(model) -> None:
         w.assign(value.astype(w.dtype))
 
 
-def probe_input(shape, seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).uniform(0, 1, size=(2,) + tuple(shape)).astype(np.float32)
-
-
-def _layer_row(layer) -> dict:
-    cfg = layer.get_config()
-    row = {
-        "class": type(layer).__name__,
-        "trainable": bool(layer.trainable),
-        "name": layer.name,
-        "params": int(layer.count_params()) if layer.built else 0,
-    }
-    for key in _CONFIG_KEYS:
-        if key in cfg:
-            v = cfg[key]
-            row[key] = (
-                list(v)
-                if isinstance(v, tuple)
-                else (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
-            )
-    return row
-
-
 def _flat_layers(model):
     for layer in model.layers:
         if type(layer).__name__ == "InputLayer":
@@ -80,83 +48,174 @@ def _flat_layers(model):
         yield layer
 
 
-def called_with_training_false(model, inner) -> bool | None:
-    """Whether ``inner`` (a nested model) is called with training=False inside ``model``."""
-    try:
-        for entry in model.get_config()["layers"]:
-            if entry.get("config", {}).get("name") == inner.name or entry.get("name") == inner.name:
-                nodes = entry.get("inbound_nodes") or []
-                return bool(nodes) and all(n.get("kwargs", {}).get("training") is False for n in nodes)
-    except Exception:
-        return None
-    return None
+# ----------------------------------------------------------------------------- judging by behaviour
+# A model answer is right when it computes the reference's function with the same trainable weights,
+# whatever its style: biases directly followed by BatchNormalization (redundant: BN subtracts the
+# channel mean), Activation("relu") / ReLU() / activation="relu", a softmax layer or a Dense softmax,
+# Sequential or functional, branches built in any order.  ``behaviour`` (STUDENT side) sets every
+# weight by role and shape (deterministic_weights), redundant biases to 0, and records the outputs on
+# the case's inputs in inference and in training mode, plus the trainable weights modulo redundant
+# biases; ``judge_behaviour`` (trusted side) compares that with the reference's behaviour.
 
 
-def summarize(model, input_shape, *, probe: bool = True, nested=None) -> dict:
-    """Plain-data summary of a Keras model (student side)."""
+def _role(w) -> str:
+    return w.path.split("/")[-1]
+
+
+def _consumers(model) -> dict[int, list]:
+    """id(operation) -> the operations (None: the model's output) that read its output."""
     k = keras()
-    if not isinstance(model, k.Model):
-        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
-    rows = [_layer_row(layer) for layer in _flat_layers(model)]
-    summary = {
-        "layers": rows,
-        "count_params": int(model.count_params()),
-        "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
-        # compute_output_shape: a Sequential model that was never called has no .output
-        "output_shape": [
-            None if d is None else int(d)
-            for d in model.compute_output_shape((None,) + tuple(int(v) for v in input_shape))
-        ],
-    }
-    if nested is not None:
-        summary["nested_training_false"] = called_with_training_false(model, nested)
-        summary["nested_layers"] = [_layer_row(layer) for layer in _flat_layers(nested)]
-        summary["nested_trainable"] = bool(nested.trainable)
-    if probe:
-        deterministic_weights(model)
-        summary["probe_output"] = np.asarray(model(probe_input(input_shape), training=False), dtype=np.float64)
-    return summary
+    if isinstance(model, k.Sequential):
+        layers = list(_flat_layers(model))
+        cons = {id(a): [b] for a, b in zip(layers, layers[1:])}
+        if layers:
+            cons[id(layers[-1])] = [None]
+        return cons
+    cons: dict[int, list] = {}
+    keys = getattr(model, "_nodes", None)
+    for op in model.operations:
+        for i, node in enumerate(op._inbound_nodes):
+            if keys is not None and f"{id(op)}_ib-{i}" not in keys:
+                continue  # a call of this layer in another model
+            for parent in node.parent_nodes:
+                cons.setdefault(id(parent.operation), []).append(op)
+    for t in model.outputs:
+        cons.setdefault(id(t._keras_history.operation), []).append(None)
+    return cons
 
 
-def class_counts(rows) -> dict[str, int]:
+def _normalises_channels(op, rank: int | None) -> bool:
+    if type(op).__name__ != "BatchNormalization":
+        return False
+    axis = op.get_config().get("axis")
+    axis = axis[0] if isinstance(axis, (list, tuple)) and len(axis) == 1 else axis
+    return axis == -1 or (rank is not None and axis == rank - 1)
+
+
+def redundant_biases(model) -> list:
+    """The bias variables of layers (linear activation) whose output goes only into BatchNormalization
+    over the channel axis: BN subtracts each channel's mean, so such a bias changes nothing in training
+    mode and is pure redundancy (keras.applications builds these convs with ``use_bias=False``)."""
+    cons = _consumers(model)
+    ops = list(_flat_layers(model)) if isinstance(model, keras().Sequential) else list(model.operations)
+    found = []
+    for op in ops:
+        bias = getattr(op, "bias", None)
+        if bias is None or not hasattr(op, "get_config"):
+            continue
+        if op.get_config().get("activation") not in (None, "linear"):
+            continue
+        try:
+            rank = len(op.output.shape)
+        except Exception:
+            rank = None
+        readers = cons.get(id(op), [])
+        if readers and all(r is not None and _normalises_channels(r, rank) for r in readers):
+            found.append(bias)
+    return found
+
+
+def _structure(model) -> dict[str, int]:
+    """Layer kinds with the activation styles merged (a structure hint, never a verdict)."""
     counts: dict[str, int] = {}
-    for r in rows:
-        counts[r["class"]] = counts.get(r["class"], 0) + 1
+
+    def add(key):
+        counts[key] = counts.get(key, 0) + 1
+
+    ops = getattr(model, "operations", None) if not isinstance(model, keras().Sequential) else None
+    for layer in ops if ops is not None else _flat_layers(model):
+        name = type(layer).__name__
+        if name == "InputLayer":
+            continue
+        try:
+            cfg = layer.get_config()
+        except Exception:  # an operation such as keras.ops.relu
+            cfg = {}
+        if name in ("Activation", "ReLU", "Relu", "Softmax"):
+            add(f"{cfg.get('activation', name.lower())} activation")
+            continue
+        add({"MaxPool2D": "MaxPooling2D", "AvgPool2D": "AveragePooling2D"}.get(name, name))
+        if cfg.get("activation") not in (None, "linear"):
+            add(f"{cfg['activation']} activation")
     return counts
 
 
-def judge_summary(out, expected, mistakes=(), check_trainable=False) -> Verdict:
-    """Compare a student's model summary with one or several acceptable reference summaries."""
-    if not isinstance(out, dict) or "layers" not in out:
-        return Verdict(False, [f"expected a keras.Model, got {type(out).__name__}"])
-    refs = expected if isinstance(expected, list) else [expected]
-    best = None
-    for ref in refs:
-        problems = []
-        if out["output_shape"] != ref["output_shape"]:
-            problems.append(f"output shape {tuple(out['output_shape'])}, expected {tuple(ref['output_shape'])}")
-        if out["count_params"] != ref["count_params"]:
-            problems.append(f"{out['count_params']:,} parameters, expected {ref['count_params']:,}")
-        if check_trainable and out["trainable_params"] != ref["trainable_params"]:
-            problems.append(f"{out['trainable_params']:,} trainable parameters, expected {ref['trainable_params']:,}")
-        if not problems and "probe_output" in ref:
-            problems += compare(out.get("probe_output"), ref["probe_output"], "output on a probe input", 1e-4, 1e-5)
-        for key in ("nested_training_false", "nested_trainable"):
-            if key in ref and out.get(key) != ref[key]:
-                problems.append(f"{key.replace('_', ' ')}: {out.get(key)}, expected {ref[key]}")
-        if best is None or len(problems) < len(best):
-            best = problems
-        if not problems:
-            return Verdict(True)
-    got, want = class_counts(out["layers"]), class_counts(refs[0]["layers"])
-    if got != want:
-        best.append(f"layers {got}, expected {want}")
+def behaviour(model, inputs, *, training: bool = True) -> dict:
+    """What ``model`` computes (STUDENT side, plain data): its outputs on ``inputs`` in inference mode
+    and (``training=True``) in training mode, after setting every weight by role and shape with the
+    redundant biases at 0; the trainable weights (role and shape) without the redundant biases."""
+    k = keras()
+    if not isinstance(model, k.Model):
+        raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
+    x = np.asarray(inputs, dtype=np.float32)
+    if not model.built or not model.weights:
+        model(x, training=False)  # a Sequential model without an Input gets its weights here
+    redundant = redundant_biases(model)
+    deterministic_weights(model, zero=redundant)
+    skip = {id(v) for v in redundant}
+    out = {
+        "structure": _structure(model),
+        "count_params": int(model.count_params()),
+        "trainable": sorted(
+            f"{_role(w)} {tuple(int(d) for d in w.shape)}" for w in model.trainable_weights if id(w) not in skip
+        ),
+        "inference": np.asarray(model(x, training=False), dtype=np.float64),
+    }
+    out["output_shape"] = list(out["inference"].shape[1:])
+    if training:  # last: BatchNormalization updates its moving statistics here
+        out["training"] = np.asarray(model(x, training=True), dtype=np.float64)
+    return out
+
+
+def _multiset_difference(a, b) -> list[str]:
+    rest = list(b)
+    extra = []
+    for item in a:
+        if item in rest:
+            rest.remove(item)
+        else:
+            extra.append(item)
+    return extra
+
+
+def behaviour_problems(out, ref, rtol: float = 1e-4, atol: float = 1e-5) -> list[str]:
+    """How the behaviour ``out`` differs from ``ref`` (empty: the same function, the same weights)."""
+    if not isinstance(out, dict) or "inference" not in out:
+        return [f"expected a keras.Model, got {type(out).__name__}"]
+    if list(out["output_shape"]) != list(ref["output_shape"]):
+        return [f"output shape {tuple(out['output_shape'])} (batch excluded), expected {tuple(ref['output_shape'])}"]
+    problems = []
+    extra = _multiset_difference(out["trainable"], ref["trainable"])
+    missing = _multiset_difference(ref["trainable"], out["trainable"])
+    if extra or missing:
+        diff = ([f"extra {', '.join(extra)}"] if extra else []) + ([f"missing {', '.join(missing)}"] if missing else [])
+        problems.append(
+            "trainable weights (role and shape; biases directly before BatchNormalization ignored) differ: "
+            + "; ".join(diff)
+        )
+    problems += compare(out["inference"], ref["inference"], "output in inference mode (training=False)", rtol, atol)
+    if "training" in ref:
+        what = "output in training mode (BatchNormalization on batch statistics)"
+        problems += compare(out.get("training"), ref["training"], what, rtol, atol)
+    return problems
+
+
+def judge_behaviour(out, expected, mistakes=(), rtol: float = 1e-4, atol: float = 1e-5) -> Verdict:
+    """Right when ``out`` behaves as ``expected`` (a :func:`behaviour` dict); otherwise the differences,
+    a structure hint, and the mistakes (message, lazily built behaviour of the wrong model) it matches."""
+    problems = behaviour_problems(out, expected, rtol, atol)
+    if not problems:
+        return Verdict(True)
+    if isinstance(out, dict) and "structure" in out and out["structure"] != expected.get("structure"):
+        problems.append(f"hint (structure only): your layers {out['structure']}, reference {expected['structure']}")
     diagnoses = []
-    for message, make_variant in mistakes:  # built lazily: only for wrong answers
-        try:
-            variant = make_variant()
-            if variant is not None and judge_summary(out, variant, check_trainable=check_trainable).ok:
-                diagnoses.append(message)
-        except Exception:
-            continue
-    return Verdict(False, best, diagnoses)
+    if isinstance(out, dict) and "inference" in out:
+        for message, make_variant in mistakes:  # built lazily: only for wrong answers
+            try:
+                variant = make_variant()
+                if variant is not None and not behaviour_problems(out, variant, rtol, atol):
+                    diagnoses.append(message)
+            except Exception:
+                continue
+    return Verdict(False, problems, diagnoses)
+

@@ -76,11 +76,16 @@ def _load(path) -> Any:
 
 
 def save_cases(path, cases: list[Case]) -> None:
-    _save(path, [{"label": c.label, "args": tuple(c.args), "kwargs": dict(c.kwargs)} for c in cases])
+    _save(
+        path,
+        [{"label": c.label, "args": tuple(c.args), "kwargs": dict(c.kwargs), "layout": c.layout} for c in cases],
+    )
 
 
 def load_cases(path) -> list[Case]:
-    return [Case(str(d["label"]), tuple(d["args"]), dict(d["kwargs"])) for d in _load(path)]
+    return [
+        Case(str(d["label"]), tuple(d["args"]), dict(d["kwargs"]), str(d.get("layout", "C"))) for d in _load(path)
+    ]
 
 
 def save_outcomes(path, outcomes: list[Outcome]) -> None:

@@ -4,13 +4,17 @@ This module runs only in the grader's own processes.  It never calls student cod
 outcomes the sandboxed child wrote (plain data, no pickle) and hands them to
 ``coursekit.checks.grade_outcomes``, which computes the expected values with live Keras/TF.
 
-Hidden inputs come from a per-course secret seed (``<course>/.coursekit/secret``, readable only by
-the TA), so they are the same for every student of a run; the Keras expected value of each case is
-therefore computed once per worker and reused for every submission (the speed of the pipeline).
+Hidden inputs are drawn per student: the seed of one student's cases is derived from the course's
+secret (``<course>/.coursekit/secret``, readable only by the TA), the student id and the exercise
+(:func:`student_seed`, then ``make_cases`` mixes in the exercise name).  Two students see different
+hidden inputs, so one leaked failing case does not serve a whole class, and a regrade draws the same
+inputs again, so it reproduces every score.  The Keras expected values of the visible cases (the
+same for everyone) are computed once per worker and reused; hidden ones are computed per student.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 
@@ -22,36 +26,48 @@ def course_seed(state_dir: str) -> int:
         os.makedirs(state_dir, exist_ok=True)
         fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(str(secrets.randbits(31)))
+            fh.write(str(secrets.randbits(128)))  # too many to try them all
         os.replace(path + ".tmp", path)
     with open(path) as fh:
         return int(fh.read().strip())
 
 
-_CASES: dict[tuple[str, int], list] = {}
+def student_seed(course_seed: int, student: str) -> int:
+    """The hidden-input seed of one student: a hash of the course secret and the student id."""
+    digest = hashlib.sha256(f"{course_seed}:{student}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1  # a non-negative int64
+
+
+_VISIBLE: dict[str, list] = {}
 
 
 def cases_for(name: str, seed: int) -> list:
-    """Visible + hidden cases of exercise ``name`` (one list per worker: expected values are cached)."""
+    """Visible + hidden cases of exercise ``name`` for the student whose seed is ``seed``.
+
+    The visible cases are one list per worker, so their expected values are computed once.
+    """
     from coursekit.checks import EXERCISES, make_cases
 
-    key = (name, seed)
-    if key not in _CASES:
-        _CASES[key] = make_cases(name, hidden=True, seed=seed)
-        _cache_expected(EXERCISES[name])
-    return _CASES[key]
+    if name not in _VISIBLE:
+        _VISIBLE[name] = make_cases(name)
+        _cache_expected(EXERCISES[name], _VISIBLE[name])
+    visible = _VISIBLE[name]
+    return visible + make_cases(name, hidden=True, seed=seed)[len(visible):]
 
 
-def _cache_expected(ex) -> None:
-    """Memoise ``ex.expected`` per case object (our case lists live as long as the worker)."""
+def _cache_expected(ex, cases: list) -> None:
+    """Memoise ``ex.expected`` for these case objects (they live as long as the worker)."""
     original = ex.expected
     if original is None or getattr(original, "_coursekit_cached", False):
         return
-    memo: dict[int, tuple] = {}
+    unset = object()
+    memo = {id(c): (c, unset) for c in cases}
 
     def expected(case):
         hit = memo.get(id(case))
         if hit is None or hit[0] is not case:
+            return original(case)  # a hidden case: one student's, computed once
+        if hit[1] is unset:
             hit = memo[id(case)] = (case, original(case))
         return hit[1]
 

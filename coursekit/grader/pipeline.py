@@ -3,8 +3,8 @@
 The work unit
 -------------
 :func:`grade_unit` takes one JSON-serialisable dict (one submission x one assignment: the notebook
-path, its sha256, the exercise names, the course's hidden-input seed, the limits, the result path)
-and writes one JSON result file, atomically (write to ``.tmp``, then ``os.replace``).  It needs
+path, its sha256, the exercise names, the student's hidden-input seed (``compare.student_seed``), the
+limits, the result path) and writes one JSON result file, atomically (write to ``.tmp``, then ``os.replace``).  It needs
 only ``coursekit`` installed and the notebook file: a distributed engine (Dask, Ray, Celery, a
 Kubernetes Job, a Slurm array) can run it on any machine and ship the result file back; the
 gradebook is written afterwards, by one process, from the result files alone.
@@ -58,7 +58,7 @@ def grade_unit(unit: dict) -> dict:
 
     start = time.perf_counter()
     result = {k: unit[k] for k in ("assignment", "student", "notebook", "sha256", "first_name", "last_name",
-                                   "timestamp")}
+                                   "timestamp", "seed")}
     result.update(exercises=[], problems=[], cell_errors={}, error=None, runs=0)
     names = unit["exercises"]
     cases = {n: compare.cases_for(n, unit["seed"]) for n in names}
@@ -160,6 +160,12 @@ def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_
     layout = record.assignment_layout(cfg, assignment)
     got = collect.collect(inputs, cfg.root, assignment, layout.notebooks)
     run = Run(problems=list(got.problems), notes=list(got.notes))
+    written = {**layout.task_points, **{k: v for k, v in layout.test_points.items() if not k[1].startswith("test_")}}
+    if written:  # manually graded answers and task cells: no autograder score, a TA's in formgrader
+        run.notes.append(
+            f"{sum(written.values()):g} points per student are written answers pending manual grading in formgrader "
+            f"({', '.join(sorted(g for _, g in written))}): grades.csv's score leaves them out until a TA grades them"
+        )
     seed = compare.course_seed(state)
     out_dir = os.path.abspath(out_dir or os.path.join(cfg.root, "reports", assignment))
     # What student code must not see: the course (gradebook, other students), the instructor sources
@@ -175,7 +181,7 @@ def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_
             try:
                 with open(result_path) as fh:
                     old = json.load(fh)
-                if old.get("sha256") == sha:
+                if (old.get("sha256"), old.get("seed")) == (sha, compare.student_seed(seed, sub.student)):
                     done.append(old)
                     continue
             except ValueError:
@@ -184,7 +190,8 @@ def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_
             "assignment": assignment, "student": sub.student, "notebook": sub.notebook,
             "first_name": sub.first_name, "last_name": sub.last_name, "timestamp": sub.timestamp,
             "notebook_path": sub.path, "sha256": sha, "exercises": layout.exercises.get(sub.notebook, []),
-            "seed": seed, "limits": dataclasses.asdict(limits), "hide": hide, "result_path": result_path,
+            "seed": compare.student_seed(seed, sub.student), "limits": dataclasses.asdict(limits), "hide": hide,
+            "result_path": result_path,
             "workdir": os.path.join(state, "work", assignment, f"{sub.student}__{sub.notebook}"),
         })
     run.skipped = len(done)

@@ -20,7 +20,7 @@ import os
 import shutil
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -85,6 +85,10 @@ class Layout:
     exercises: dict[str, list[str]]  # notebook -> exercise function names (in notebook order)
     test_points: dict[tuple[str, str], float]  # (notebook, test cell grade_id) -> max points
     test_sources: dict[tuple[str, str], str]  # (notebook, grade_id) -> source of the locked cell
+    # Written questions as nbgrader "manually graded task" cells: (notebook, grade_id) -> points, and the
+    # trusted source (its mark scheme included: formgrader shows it to the TA; feedback strips it).
+    task_points: dict[tuple[str, str], float] = field(default_factory=dict)
+    task_sources: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def assignment_layout(cfg: CourseConfig, assignment: str) -> Layout:
@@ -107,6 +111,12 @@ def assignment_layout(cfg: CourseConfig, assignment: str) -> Layout:
                 except MissingEntry:
                     pass
             lay.exercises[nb.name] = sorted(names, key=lambda n: order.get(n, 99))
+            for tc in nb.task_cells:
+                lay.task_points[(nb.name, tc.name)] = float(tc.max_score)
+                try:
+                    lay.task_sources[(nb.name, tc.name)] = gb.find_source_cell(tc.name, nb.name, assignment).source
+                except MissingEntry:
+                    pass
     return lay
 
 
@@ -137,6 +147,10 @@ def record(cfg: CourseConfig, assignment: str, result: dict, layout: Layout) -> 
             scale = max_score / ex["max_points"] if ex["max_points"] else 0.0
             grade.auto_score = round(ex["points"] * scale, 4)
             grade.needs_manual_grade = grade.manual_score is not None
+        tasks = {cell for (nb, cell) in layout.task_points if nb == nb_name}
+        for grade in gb.find_submission_notebook(nb_name, assignment, result["student"]).grades:
+            if grade.name in tasks and grade.manual_score is None:
+                grade.needs_manual_grade = True  # a written answer below a task cell: the TA grades it
         gb.db.commit()
 
 
@@ -167,6 +181,10 @@ def write_autograded(cfg: CourseConfig, assignment: str, result: dict, layout: L
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=exercise_text(ex) + "\n")]
         answer = next((i for i, c in enumerate(cells) if _grade_id(c) == gid[5:]), None)
         cells.insert(len(cells) if answer is None else answer + 1, cell)
+    for cell in cells:  # task cells as released are put back with their mark scheme, for the TA
+        trusted = layout.task_sources.get((nb_name, _grade_id(cell)))
+        if trusted is not None and cell.get("cell_type") == "markdown":
+            cell.source = trusted
     nb.cells = cells
     path = os.path.join(folder, nb_name + ".ipynb")
     nbformat.write(nb, path + ".tmp")

@@ -16,6 +16,14 @@ keras = import_keras()  # Keras 3 on TensorFlow, imported without log noise
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_receptive_field", "locked": true, "schema_version": 3, "solution": false}
 # ## `receptive_field(layers)` (2 points)
+#
+# The receptive field of one output unit of a stack of conv/pooling layers: how many input pixels (along one spatial axis) can influence it.
+#
+# - `layers` is a list of `(kernel_size, stride)` pairs of ints, **in the order the data flows**: `layers[0]` is the layer nearest the input, `layers[-1]` the one producing the output. Kernels and strides are ints (square layers); a kernel may be 1 or smaller than its stride.
+# - With $r_0 = 1$ and $j_0 = 1$ (the jump: distance in input pixels between neighbouring units), for $l = 1, \dots, L$:
+#   $$r_l = r_{l-1} + (k_l - 1)\, j_{l-1}, \qquad j_l = j_{l-1}\, s_l$$
+#   i.e. $r = 1 + \sum_l (k_l - 1) \prod_{i<l} s_i$: a layer's own stride does not widen its own field, only the later layers'.
+# - Padding does not change the receptive field. Return an `int` (e.g. `[(3, 1), (2, 2), (3, 1)]` gives $1 + 2 + 1 + 2 \cdot 2 = 8$; `[(1, 2), (3, 1)]` gives $1 + 0 + 2 \cdot 2 = 5$).
 
 # %% nbgrader={"grade": false, "grade_id": "receptive_field", "locked": false, "schema_version": 3, "solution": true}
 def receptive_field(layers):
@@ -43,6 +51,19 @@ score_test_cell("receptive_field", receptive_field, hidden=_hidden)
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_build_lenet5", "locked": true, "schema_version": 3, "solution": false}
 # ## `build_lenet5(input_shape=(32, 32, 1), num_classes=10)` (3 points)
+#
+# Return a `keras.Model` (Sequential or functional) for inputs of shape `input_shape` = `(height, width, channels)` computing, in this order:
+#
+# 1. `Conv2D` 6 filters $5\times5$, stride 1, `"valid"` padding, tanh
+# 2. `AveragePooling2D` $2\times2$ (stride 2)
+# 3. `Conv2D` 16 filters $5\times5$, `"valid"`, tanh
+# 4. `AveragePooling2D` $2\times2$
+# 5. `Flatten`, `Dense` 120 tanh, `Dense` 84 tanh
+# 6. `Dense` `num_classes` with softmax: output `(batch, num_classes)`, rows summing to 1
+#
+# Every conv and dense layer has a bias (Keras's default). For the defaults the shapes are 28x28x6, 14x14x6, 10x10x16, 5x5x16, 400, 120, 84, 10 and the model has 61,706 parameters. Both arguments may be passed by position or by keyword.
+#
+# Grading is by behaviour: the grader gives your model's weights fixed values (by role and shape), runs it on hidden inputs (batches of 1 to 3 images, other sizes and class counts) and compares the outputs with the reference's, and compares the list of trainable weights. Any style that computes the same function with the same weights passes: `activation="tanh"` or a separate `Activation` layer, softmax in the `Dense` or as an `Activation("softmax")` / `Softmax()` layer.
 
 # %% nbgrader={"grade": false, "grade_id": "build_lenet5", "locked": false, "schema_version": 3, "solution": true}
 def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
@@ -76,6 +97,16 @@ score_test_cell("build_lenet5", build_lenet5, hidden=_hidden)
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_residual_block", "locked": true, "schema_version": 3, "solution": false}
 # ## `residual_block(x, filters, strides=1)` (3 points)
+#
+# A ResNet basic block on the Keras tensor `x` of shape `(batch, H, W, C)`; return the output tensor (functional API).
+#
+# - **Main path:** `Conv2D(filters, 3, strides=strides, padding="same")` → `BatchNormalization()` → ReLU → `Conv2D(filters, 3, padding="same")` (stride 1) → `BatchNormalization()`.
+# - **Shortcut (projection rule):** the identity `x` when `strides == 1` **and** `C == filters`; otherwise (a stride other than 1, or a channel change, or both) a projection `Conv2D(filters, 1, strides=strides, padding="same")` → `BatchNormalization()`.
+# - **Output:** $\mathrm{ReLU}(\text{main} + \text{shortcut})$: add first, then the ReLU. Shape `(batch, ceil(H / strides), ceil(W / strides), filters)`.
+# - `strides` is an int (1 or 2). `BatchNormalization()` with Keras's defaults (`axis=-1`, `epsilon=1e-3`, `momentum=0.99`); not `keras.applications`' `epsilon=1.001e-5`.
+# - A conv directly followed by BatchNormalization may have a bias or not (`use_bias=False`): BN subtracts each channel's mean, so that bias is redundant and both are accepted. ReLU as `ReLU()`, `Activation("relu")` or `keras.activations.relu`; `Add()` or `add`; any build order.
+#
+# Grading is by behaviour: weights set by role and shape, outputs on hidden inputs compared in inference mode (`training=False`, BN uses its moving statistics) **and** training mode (BN uses the batch statistics), plus the trainable weights. Hidden cases include `strides=2` with the same and with more channels, a channel change at stride 1 on inputs of height 1, the identity with $|x| \le 100$, and one-sample batches.
 
 # %% nbgrader={"grade": false, "grade_id": "residual_block", "locked": false, "schema_version": 3, "solution": true}
 def residual_block(x, filters, strides=1):
@@ -109,6 +140,19 @@ score_test_cell("residual_block", residual_block, hidden=_hidden)
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_inception_module", "locked": true, "schema_version": 3, "solution": false}
 # ## `inception_module(x, filters_1x1, filters_3x3_reduce, filters_3x3, filters_5x5_reduce, filters_5x5, filters_pool_proj)` (3 points)
+#
+# GoogLeNet's Inception module on the Keras tensor `x` of shape `(batch, H, W, C)`; return the output tensor. Four parallel branches, each reading `x`:
+#
+# 1. `Conv2D(filters_1x1, 1)`
+# 2. `Conv2D(filters_3x3_reduce, 1)` → `Conv2D(filters_3x3, 3)`
+# 3. `Conv2D(filters_5x5_reduce, 1)` → `Conv2D(filters_5x5, 5)`
+# 4. `MaxPooling2D(3, strides=1, padding="same")` → `Conv2D(filters_pool_proj, 1)`
+#
+# - **Every** conv (all six) has a bias, ReLU activation and `padding="same"`, stride 1, so every branch keeps $H \times W$.
+# - Concatenate on the channel axis (last) **in the order 1, 2, 3, 4** above: output `(batch, H, W, filters_1x1 + filters_3x3 + filters_5x5 + filters_pool_proj)`.
+# - The order in which you build the branches does not matter, only the concatenation order. ReLU as `activation="relu"` or a separate layer; `Concatenate()` or `concatenate`.
+#
+# Grading is by behaviour (weights set by role and shape, outputs on hidden inputs, trainable weights), on other shapes including one-sample batches and a height of 1.
 
 # %% nbgrader={"grade": false, "grade_id": "inception_module", "locked": false, "schema_version": 3, "solution": true}
 def inception_module(x, filters_1x1, filters_3x3_reduce, filters_3x3, filters_5x5_reduce, filters_5x5,
@@ -141,6 +185,13 @@ score_test_cell("inception_module", inception_module, hidden=_hidden)
 
 # %% [markdown] nbgrader={"grade": false, "grade_id": "md_separable_conv_param_count", "locked": true, "schema_version": 3, "solution": false}
 # ## `separable_conv_param_count(kernel_size, in_channels, filters)` (1 point)
+#
+# The number of parameters of `keras.layers.SeparableConv2D(filters, kernel_size)` applied to `in_channels` input channels (depth multiplier 1, with bias):
+#
+# $$k_h k_w \cdot C_{in} \;(\text{depthwise}) \; + \; C_{in} \cdot F \;(\text{pointwise } 1\times1) \; + \; F \;(\text{biases})$$
+#
+# - `kernel_size` is an int $k$ (meaning $k \times k$) or a pair `(k_h, k_w)`; `in_channels` $= C_{in}$ and `filters` $= F$ are ints.
+# - Return an int. E.g. 3x3, 64 → 128: $9 \cdot 64 + 64 \cdot 128 + 128 = 8{,}896$; `(1, 7)`, 32 → 8: $7 \cdot 32 + 32 \cdot 8 + 8 = 488$.
 
 # %% nbgrader={"grade": false, "grade_id": "separable_conv_param_count", "locked": false, "schema_version": 3, "solution": true}
 def separable_conv_param_count(kernel_size, in_channels, filters):
