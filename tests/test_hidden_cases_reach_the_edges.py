@@ -26,7 +26,7 @@ NOT_APPLICABLE = {
     "extreme": {
         "binary_crossentropy": "probabilities lie in [0, 1]: their edges are exactly 0 and 1 (checked)",
         "categorical_crossentropy": "as binary_crossentropy",
-        "fit_mlp": "it trains on digit images (pixel values 0-16); its edges are batch size 1 and one batch per epoch",
+        "fit_mlp": "it trains on digit images (pixels in [0, 1]); its edges are batch size 1 and one batch per epoch",
     },
 }
 PROBABILITY_EXERCISES = ("binary_crossentropy", "categorical_crossentropy")

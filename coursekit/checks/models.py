@@ -143,7 +143,8 @@ def _structure(model) -> dict[str, int]:
 def behaviour(model, inputs, *, training: bool = True) -> dict:
     """What ``model`` computes (STUDENT side, plain data): its outputs on ``inputs`` in inference mode
     and (``training=True``) in training mode, after setting every weight by role and shape with the
-    redundant biases at 0; the trainable weights (role and shape) without the redundant biases."""
+    redundant biases at 0; the trainable weights (role and shape) without the redundant biases; the
+    Dropout rates (set to 0 for the training-mode call, which is then deterministic)."""
     k = keras()
     if not isinstance(model, k.Model):
         raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
@@ -162,8 +163,16 @@ def behaviour(model, inputs, *, training: bool = True) -> dict:
         "inference": np.asarray(model(x, training=False), dtype=np.float64),
     }
     out["output_shape"] = list(out["inference"].shape[1:])
+    drops = [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, k.layers.Dropout)]
+    out["dropout_rates"] = [float(layer.rate) for layer in drops]
     if training:  # last: BatchNormalization updates its moving statistics here
-        out["training"] = np.asarray(model(x, training=True), dtype=np.float64)
+        for layer in drops:
+            layer.rate = 0.0
+        try:
+            out["training"] = np.asarray(model(x, training=True), dtype=np.float64)
+        finally:
+            for layer, rate in zip(drops, out["dropout_rates"]):
+                layer.rate = rate
     return out
 
 

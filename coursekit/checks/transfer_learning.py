@@ -8,7 +8,7 @@ import numpy as np
 
 from .common import keras, make_case, noncontiguous
 from .core import Exercise, Mistake, Verdict, compare, wrong
-from .models import deterministic_weights
+from .models import behaviour, deterministic_weights
 
 ASSIGNMENT = "06_transfer_learning"
 
@@ -84,7 +84,7 @@ def _reference_head(
 
 # ----------------------------------------------------------------------------- build_transfer_model
 # Judged by behaviour, not by layer classes: every weight is set from its role and shape
-# (models.deterministic_weights), then the model's outputs on the case's probe images are compared in
+# (models.behaviour), then the model's outputs on the case's probe images are compared in
 # inference mode and in training mode (Dropout layers set to rate 0 for that call, so it is
 # deterministic; with the base frozen its BatchNormalization layers stay in inference mode), plus the
 # trainable weights (role and shape), the Dropout rates and one graph fact: the base is called with
@@ -104,22 +104,16 @@ def _base_calls_training(model, base) -> list | None:
     return None
 
 
-def _role(weight) -> str:
-    return f"{weight.path.split('/')[-1]} {tuple(int(d) for d in weight.shape)}"
-
-
 def model_behaviour(model, base, probe) -> dict:
-    """Student side: what a transfer model computes and trains (plain data)."""
-    k = keras()
-    if not isinstance(model, k.Model):
+    """Student side: what a transfer model computes and trains (models.behaviour: outputs in both modes
+    with Dropout at 0 for the training call, trainable weights, Dropout rates), plus how much of the base
+    trains, the base call's ``training`` argument and the head's layer classes (a hint)."""
+    if not isinstance(model, keras().Model):
         raise TypeError(f"expected a keras.Model, got {type(model).__name__}")
-    x = np.asarray(probe, np.float32)
     base_ids = {id(w) for w in base.weights}
     base_layers = {id(layer) for layer in base._flatten_layers(include_self=True)}
-    trainable = model.trainable_weights
-    out = {
-        "trainable": sorted(_role(w) for w in trainable),
-        "base_trainable": int(sum(int(np.prod(w.shape)) for w in trainable if id(w) in base_ids)),
+    facts = {
+        "base_trainable": int(sum(int(np.prod(w.shape)) for w in model.trainable_weights if id(w) in base_ids)),
         "training_args": _base_calls_training(model, base),
         "layers": sorted(
             type(layer).__name__
@@ -127,18 +121,7 @@ def model_behaviour(model, base, probe) -> dict:
             if id(layer) not in base_layers and type(layer).__name__ != "InputLayer"
         ),
     }
-    deterministic_weights(model)
-    out["inference"] = np.asarray(model(x, training=False), np.float64)
-    drops = [layer for layer in model._flatten_layers(include_self=False) if isinstance(layer, k.layers.Dropout)]
-    out["dropout_rates"] = [float(layer.rate) for layer in drops]
-    for layer in drops:
-        layer.rate = 0.0
-    try:
-        out["training"] = np.asarray(model(x, training=True), np.float64)
-    finally:
-        for layer, rate in zip(drops, out["dropout_rates"]):
-            layer.rate = rate
-    return out
+    return {**behaviour(model, probe), **facts}
 
 
 def _btm_args(case):
