@@ -284,7 +284,8 @@ _FIT_JS = r"""async () => {
   };
   // Typeset math, not its TeX source or MathJax's preview: the deck re-renders a slide's formulas when the
   // slide is shown, so a slide with math is measured again until MathJax is idle, its fonts are loaded
-  // and five measures 100 ms apart agree.
+  // and five measures 100 ms apart agree (up to a minute: on a loaded machine typesetting a long formula
+  // took more than the 8 s once allowed, and its TeX source was measured instead).
   const mathBusy = () => {
     if (!(window.MathJax && MathJax.Hub)) return false;
     if (document.fonts && document.fonts.status !== 'loaded') return true;   // MathJax's web fonts
@@ -306,7 +307,7 @@ _FIT_JS = r"""async () => {
       const slide = Reveal.getCurrentSlide();
       let fit = measure(slide);
       if (slide.querySelector('script[type^="math/tex"]')) {
-        for (let i = 0, same = 0; i < 80 && same < 4; i++) {
+        for (let i = 0, same = 0; i < 600 && same < 4; i++) {
           await wait(100);
           const again = measure(slide);
           same = (!mathBusy() && JSON.stringify(again) === JSON.stringify(fit)) ? same + 1 : 0;

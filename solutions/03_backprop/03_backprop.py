@@ -374,14 +374,14 @@ score_test_cell("gradient_check", gradient_check, hidden=_hidden)
 def fit_mlp(x, y_true, params, learning_rate, epochs, batch_size, seed=0, hidden_activation="relu"):
     """Mini-batch SGD with mlp_backward; returns (trained params, the loss of every batch before its update)."""
     ### BEGIN SOLUTION
-    rng = np.random.default_rng(seed)
+    generator = np.random.default_rng(seed)
     n = len(x)
     losses = []
     for _ in range(epochs):
-        order = rng.permutation(n)
+        order = generator.permutation(n)
         for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
-            loss, grads = mlp_backward(x[idx], y_true[idx], params, hidden_activation)
+            rows = order[start:start + batch_size]
+            loss, grads = mlp_backward(x[rows], y_true[rows], params, hidden_activation)
             losses.append(float(loss))
             params = [(w - learning_rate * dw, b - learning_rate * db) for (w, b), (dw, db) in zip(params, grads)]
     return params, np.array(losses)

@@ -24,19 +24,18 @@ base_model = load_pretrained_base("shipped")
 # ## `build_transfer_model(base_model, num_classes, dropout_rate=0.2)` (3 points)
 #
 # Put a new classifier on a pretrained `base_model` and freeze the base. Build it with the **functional API** and
-# return the (uncompiled) `keras.Model`:
+# return the (uncompiled) `keras.Model`, in this order:
 #
-# ```python
-# inputs = keras.Input(shape=base_model.input.shape[1:])
-# x = base_model(inputs, training=False)
-# x = GlobalAveragePooling2D()(x)       # only when x is 4-D (N, h, w, c); a 2-D output is used as is
-# x = Dropout(dropout_rate)(x)
-# outputs = Dense(num_classes, activation="softmax")(x)
-# ```
+# 1. an input of the base's input shape without the batch axis (`base_model.input.shape[1:]`);
+# 2. the base called on it in inference mode (`training=False`, see below);
+# 3. `GlobalAveragePooling2D` when the base's output is 4-D $(N, h, w, c)$; a 2-D output $(N, c)$ is used as is;
+# 4. `Dropout(dropout_rate)`;
+# 5. `Dense(num_classes)` with a softmax: the model outputs class probabilities.
 #
 # * **Frozen base**: no weight of the base is trainable, so the model's trainable weights are exactly the head's
-#   Dense kernel $(c, \mathrm{num\_classes})$ and bias $(\mathrm{num\_classes},)$. `base_model.trainable = False`
-#   or every layer of the base frozen one by one: both are accepted (`base_model` is changed in place).
+#   Dense kernel $(c, \mathrm{num\_classes})$ and bias $(\mathrm{num\_classes},)$. The base's own
+#   `trainable` flag set to `False`, or every layer of the base frozen one by one: both are accepted (`base_model`
+#   is changed in place).
 # * **Pooling**: global average pooling, $f_k = \frac{1}{hw}\sum_{i,j} x_{ijk}$ (`GlobalAveragePooling2D` or the
 #   same mean written another way); not `Flatten`, not a max.
 # * **Softmax**: as the Dense layer's activation or as a separate `Activation("softmax")` / `Softmax()` layer.
@@ -87,7 +86,7 @@ score_test_cell("build_transfer_model", build_transfer_model, hidden=_hidden)
 # Prepare the base for fine-tuning, **in place** (return nothing), as keras.io's "Transfer learning & fine-tuning"
 # guide does with `for layer in base_model.layers[-num_layers:]`:
 #
-# * `base_model.trainable = True`;
+# * the base model itself trainable again (its `trainable` flag set to `True`);
 # * the last `num_layers` entries of `base_model.layers` trainable, every other layer `trainable = False`;
 # * **BatchNormalization layers are counted** among the last `num_layers` but **kept frozen**
 #   (`trainable = False`): a trainable BN layer normalises with each batch's statistics during `fit` and overwrites
