@@ -284,8 +284,8 @@ _FIT_JS = r"""async () => {
   };
   // Typeset math, not its TeX source or MathJax's preview: the deck re-renders a slide's formulas when the
   // slide is shown, so a slide with math is measured again until MathJax is idle, its fonts are loaded
-  // and five measures 100 ms apart agree (up to a minute: on a loaded machine typesetting a long formula
-  // took more than the 8 s once allowed, and its TeX source was measured instead).
+  // and five measures 100 ms apart agree (up to 15 s, and a second visit of up to 30 s for a math slide that
+  // seems too big: on a loaded machine typesetting took more than 8 s and its TeX source was measured).
   const mathBusy = () => {
     if (!(window.MathJax && MathJax.Hub)) return false;
     if (document.fonts && document.fonts.status !== 'loaded') return true;   // MathJax's web fonts
@@ -298,27 +298,38 @@ _FIT_JS = r"""async () => {
     return untypeset || preview;
   };
   const wait = (ms) => new Promise(r => setTimeout(r, ms));
+  // Show slide (h, v) and measure it; a slide with math until its formulas have settled.
+  const settle = async (h, v, tries) => {
+    Reveal.slide(h, v, 10000);
+    await frames();
+    const slide = Reveal.getCurrentSlide();
+    let fit = measure(slide);
+    if (slide.querySelector('script[type^="math/tex"]')) {
+      for (let i = 0, same = 0; i < tries && same < 4; i++) {
+        await wait(100);
+        const again = measure(slide);
+        same = (!mathBusy() && JSON.stringify(again) === JSON.stringify(fit)) ? same + 1 : 0;
+        fit = again;
+      }
+    }
+    return {slide, fit};
+  };
+  const overflows = (fit) => fit.bottom > 1 || fit.right > 1 || fit.left > 1 || fit.top > 1 || fit.cut.length;
   const stacks = Reveal.getHorizontalSlides();
   for (let h = 0; h < stacks.length; h++) {
     const n = Math.max(stacks[h].querySelectorAll(':scope > section').length, 1);
     for (let v = 0; v < n; v++) {
-      Reveal.slide(h, v, 10000);
-      await frames();
-      const slide = Reveal.getCurrentSlide();
-      let fit = measure(slide);
-      if (slide.querySelector('script[type^="math/tex"]')) {
-        for (let i = 0, same = 0; i < 600 && same < 4; i++) {
-          await wait(100);
-          const again = measure(slide);
-          same = (!mathBusy() && JSON.stringify(again) === JSON.stringify(fit)) ? same + 1 : 0;
-          fit = again;
-        }
+      let {slide, fit} = await settle(h, v, 150);
+      if (overflows(fit) && slide.querySelector('script[type^="math/tex"]')) {
+        // Math typeset on a loaded machine can still be settling (its TeX source measured once +491 px):
+        // come back to the slide and measure it again before calling it too big.
+        await settle(0, 0, 0);
+        ({slide, fit} = await settle(h, v, 300));
       }
       const heading = slide.querySelector('h1, h2, h3, h4');
       const text = (heading || slide).innerText.trim().split('\n')[0].slice(0, 60);
-      if (fit.bottom > 1 || fit.right > 1 || fit.left > 1 || fit.top > 1 || fit.cut.length) {
-        const i = Reveal.getIndices();
-        out.push({slide: i.h + '/' + (i.v || 0), title: text, ...fit});
+      if (overflows(fit)) {
+        out.push({slide: h + '/' + v, title: text, ...fit});
       }
     }
   }
