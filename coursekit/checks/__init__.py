@@ -134,7 +134,7 @@ def score_test_cell(name: str, func, *, hidden: bool = False, seed: int | None =
 def autograde_seed(cwd: str | None = None) -> int | None:
     """The student's hidden-input seed when ``nbgrader autograde`` runs this kernel, else None.
 
-    nbgrader runs a submission in ``<course>/autograded/<student>/<assignment>/``; the seed is the one
+    nbgrader runs a submission in ``<course>/autograded/<student>/<assignment>/``; its hidden-input seed is the one
     ``coursekit grade`` uses for that student (course secret + student id), so both graders draw the
     same hidden inputs and a regrade reproduces the score.
     """

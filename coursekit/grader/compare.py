@@ -4,7 +4,7 @@ This module runs only in the grader's own processes.  It never calls student cod
 outcomes the sandboxed child wrote (plain data, no pickle) and hands them to
 ``coursekit.checks.grade_outcomes``, which computes the expected values with live Keras/TF.
 
-Hidden inputs are drawn per student: the seed of one student's cases is derived from the course's
+Hidden inputs are drawn per student: one student's hidden-input seed is derived from the course's
 secret (``<course>/.coursekit/secret``, readable only by the TA), the student id and the exercise
 (:func:`student_seed`, then ``make_cases`` mixes in the exercise name).  Two students see different
 hidden inputs, so one leaked failing case does not serve a whole class, and a regrade draws the same
