@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up used by `make course` and `make test`.
-#   scripts/setup.sh          Python venv with the course (JupyterLab, TensorFlow, nbgrader, ...)
+#   scripts/setup.sh          Python venv with the course (JupyterLab, TensorFlow, nbgrader, ...), bubblewrap (grading sandbox)
 #   scripts/setup.sh --test   ... plus test tools, Debian's Chromium (browser tests) and npm assets (offline decks)
 #   scripts/setup.sh --find-python   print the Python step 1 would use (PYTHON=/path/to/python to choose), and stop
 # Re-running is cheap: each step is skipped when its inputs have not changed.
@@ -69,9 +69,21 @@ if [ -f package.json ] && command -v npm >/dev/null; then
   fi
 fi
 
+# 3. Debian's bubblewrap: `coursekit grade` builds its allow-list sandbox with it (without it, the grader
+#    falls back to hiding a deny-list and says so in its first lines).
+if ! command -v bwrap >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's bubblewrap for the grading sandbox"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get install -y -qq --no-install-recommends bubblewrap || { apt-get update -qq && \
+      apt-get install -y -qq --no-install-recommends bubblewrap; }; } >/dev/null 2>&1 || \
+      say "could not install bubblewrap: the grader will use its deny-list sandbox"
+  fi
+fi
+
 [ $want_test = 1 ] || exit 0
 
-# 3. Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+# 4. Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
 if ! command -v chromium >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "installing Debian's chromium for the browser tests"

@@ -503,3 +503,38 @@ def test_bar_image_and_simple_complex_cells():
     assert not cv.simple_complex_responses(orientation="horizontal")["complex"].any()
     with pytest.raises(ValueError, match="orientation"):
         cv.bar_image(orientation="diagonal")
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_checker_reference_is_the_keras_conv2d_layer(keras, rng, padding):
+    """The grader's expected values (keras.ops.conv, as Conv2D.call computes) equal the layer itself."""
+    from coursekit.checks.convolution import keras_conv2d
+
+    for strides in ((1, 1), (2, 2), (3, 1)):
+        x = rng.standard_normal((2, 9, 8, 3))
+        kernel = rng.standard_normal((3, 2, 3, 4))
+        for bias in (None, rng.standard_normal(4)):
+            layer = keras.layers.Conv2D(4, (3, 2), strides=strides, padding=padding, dtype="float64",
+                                        use_bias=bias is not None)
+            layer.build((None, 9, 8, 3))
+            layer.set_weights([kernel] + ([] if bias is None else [bias]))
+            np.testing.assert_allclose(keras_conv2d(x, kernel, bias, strides, padding), np.asarray(layer(x)),
+                                       rtol=1e-12, atol=1e-12)
+
+
+def test_checker_same_padding_reads_the_keras_conv1d_layer(keras):
+    """The grader's same_padding reference (keras.ops.conv taps) equals a Conv1D layer's taps."""
+    from coursekit.checks.common import make_case
+    from coursekit.checks.convolution import _same_padding_expected
+
+    for n, k, s in ((1, 3, 1), (7, 4, 2), (10, 5, 3), (6, 1, 4), (9, 9, 1)):
+        layer = keras.layers.Conv1D(k, k, strides=s, padding="same", use_bias=False, dtype="float64")
+        layer.build((None, n, 1))
+        layer.set_weights([np.eye(k)[:, None, :]])
+        taps = np.rint(np.asarray(layer(np.arange(1.0, n + 1)[None, :, None]))[0]).astype(int)
+        # the same reading as the checker's docstring: first window's first real tap, last window's last
+        first = int(np.flatnonzero(taps[0])[0])
+        last = int(np.flatnonzero(taps[-1])[-1])
+        before = first - (taps[0, first] - 1)
+        after = max(0, (taps[-1, last] - 1) + (k - 1 - last) - (n - 1))
+        assert _same_padding_expected(make_case("n k s", n, k, s)) == (before, after)

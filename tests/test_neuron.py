@@ -389,3 +389,17 @@ def test_binary_cross_entropy_is_the_cross_entropy_of_two_point_distributions(rn
     p = rng.uniform(0.05, 0.95, 10)
     per = [N.cross_entropy([yi, 1 - yi], [pi, 1 - pi]) for yi, pi in zip(y, p)]
     assert N.binary_crossentropy(y, p) == pytest.approx(np.mean(per), rel=1e-6)
+
+
+@pytest.mark.parametrize("activation", [None, "linear", "sigmoid", "tanh", "relu", "softmax"])
+def test_checker_reference_is_the_keras_dense_layer(keras, rng, activation):
+    """The grader's expected dense_forward (matmul, bias, activation as Dense.call does) equals the layer."""
+    from coursekit.checks.common import make_case
+    from coursekit.checks.neuron import _dense_expected
+
+    x, kernel, bias = rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal(5)
+    layer = keras.layers.Dense(5, activation=activation, dtype="float64")
+    layer.build((None, 3))
+    layer.set_weights([kernel, bias])
+    got = _dense_expected(make_case("dense", x, kernel, bias, activation))
+    np.testing.assert_allclose(got, np.asarray(layer(x)), rtol=1e-12, atol=1e-12)

@@ -49,10 +49,14 @@ def _conv_parts(case):
 
 
 def keras_conv2d(x, kernel, bias, strides, padding):
-    layer = keras().layers.Conv2D(kernel.shape[3], kernel.shape[:2], strides=strides, padding=padding, dtype="float64")
-    layer.build((None,) + x.shape[1:])
-    layer.set_weights([kernel, np.zeros(kernel.shape[3]) if bias is None else bias])
-    return np.asarray(layer(x), np.float64)
+    """What ``keras.layers.Conv2D(...)`` with ``set_weights([kernel, bias])`` returns on ``x``.
+
+    Computed as that layer's ``call`` does (``keras.ops.conv``, then the bias), without building a
+    layer: creating its variables cost ten times the convolution, for every hidden input of every
+    student.  tests/test_convolution.py checks it against the layer itself.
+    """
+    y = keras().ops.conv(x, kernel, strides=strides, padding=padding)
+    return np.asarray(y, np.float64) + (0.0 if bias is None else bias)
 
 
 def _conv_expected(case):
@@ -815,10 +819,9 @@ def _same_padding_expected(case):
     has its only 1 at tap a, so output [i, a] is the input cell that tap a of window i reads (0 = padding).
     pad_before: how far the first window starts before x[0]; pad_after: how far the last one ends after x[-1]."""
     n, k, s = int(arg(case, 0, "input_length")), int(arg(case, 1, "kernel_size")), int(arg(case, 2, "stride", 1))
-    layer = keras().layers.Conv1D(k, k, strides=s, padding="same", use_bias=False, dtype="float64")
-    layer.build((None, n, 1))
-    layer.set_weights([np.eye(k)[:, None, :]])
-    out = np.rint(np.asarray(layer(np.arange(1.0, n + 1)[None, :, None]))[0]).astype(int)  # (windows, taps)
+    # keras.ops.conv is what keras.layers.Conv1D(k, k, padding="same") calls, without building a layer
+    taps = keras().ops.conv(np.arange(1.0, n + 1)[None, :, None], np.eye(k)[:, None, :], strides=s, padding="same")
+    out = np.rint(np.asarray(taps)[0]).astype(int)  # (windows, taps)
     first = int(np.flatnonzero(out[0])[0])  # tap `first` of window 0 reads x[out[0, first] - 1]
     before = first - (out[0, first] - 1)
     last = int(np.flatnonzero(out[-1])[-1])
@@ -860,7 +863,7 @@ def _param_count_parts(case):
 
 def _param_count_expected(case):
     k, cin, f, bias = _param_count_parts(case)
-    layer = keras().layers.Conv2D(f, k, use_bias=bias)
+    layer = keras().layers.Conv2D(f, k, use_bias=bias, kernel_initializer="zeros")  # no random draw of 7M weights
     layer.build((None, 16, 16, cin))
     return np.float64(layer.count_params())
 

@@ -364,11 +364,11 @@ def _dense_parts(case):
 
 
 def _dense_expected(case):
+    """``keras.layers.Dense(units, activation)`` with ``set_weights([k, b])``, computed as its ``call`` does
+    (matmul, bias, activation) without building a layer; tests/test_neuron.py checks it against the layer."""
     x, k, b, act = _dense_parts(case)
-    layer = keras().layers.Dense(k.shape[1], activation=act, dtype="float64")
-    layer.build((None, k.shape[0]))
-    layer.set_weights([k, b])
-    return to_numpy(layer(x))
+    ops = keras().ops
+    return to_numpy(keras().activations.get(act)(ops.add(ops.matmul(x, k), b)))
 
 
 _NUMPY_ACTIVATIONS = {

@@ -13,6 +13,7 @@ already graded is not graded again.
 examples:
   coursekit grade 01_neuron moodle_export.zip      # the course in ./grading
   coursekit grade 04_convolution late/ canvas.zip --course-dir /srv/course
+  coursekit grade 01_neuron moodle_export.zip --scheduler tcp://gradehost:8786   # on a Dask cluster
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "sqlite:///<course>/gradebook.db); any URL nbgrader accepts")
     parser.add_argument("--out", default=None, help="where grades.csv and report.html go")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="grade on a Dask cluster instead of this machine, e.g. tcp://HOST:8786 "
+                        "(workers started with `dask worker ADDRESS --nthreads 1`; needs coursekit[cluster])")
     parser.add_argument("--cell-timeout", type=float, default=default.cell_timeout,
                         help="seconds per notebook cell (default: %(default)g)")
     parser.add_argument("--exercise-timeout", type=float, default=default.exercise_timeout,
@@ -48,6 +52,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memory", type=float, default=default.memory_bytes / 2**30,
                         help="address-space cap per submission, GiB (default: %(default)g)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--lms-export", choices=("auto", "moodle", "canvas", "both", "none"), default="auto",
+                        help="gradebook import file(s) to write next to grades.csv: moodle_grades.csv (Moodle's "
+                        "grading worksheet), canvas_grades.csv (Canvas's gradebook import); default: one for "
+                        "each LMS the submissions came from")
+    parser.add_argument("--canvas-assignment-id", default=None, metavar="ID",
+                        help="the Canvas assignment's id (the number in its URL), so the import updates that "
+                        "assignment instead of creating a new one")
+    parser.add_argument("--lms-scale-to", type=float, default=None, metavar="POINTS",
+                        help="write LMS grades out of POINTS (the LMS assignment's maximum) instead of the "
+                        "nbgrader maximum")
 
 
 def check_submissions(paths: list[str]) -> None:
@@ -99,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = grade_assignment(args.course, args.assignment, args.submissions, db_url=args.db,
                                   workers=args.workers, out_dir=args.out, limits=limits,
-                                  progress=not args.no_progress)
+                                  progress=not args.no_progress, scheduler=args.scheduler)
     except (FileNotFoundError, RuntimeError) as exc:  # the assignment is not released: say what to run first
         raise CoursekitError(str(exc)) from exc
     print(f"graded {result.graded} submission(s), {result.skipped} already graded, "
@@ -108,5 +122,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"problem: {line}")
     print(f"grades:   {os.path.relpath(result.csv)}")
     print(f"report:   {os.path.relpath(result.report)}")
+    from . import lms
+    from .record import course_config
+
+    cfg = course_config(args.course, args.db)
+    for path in lms.export(cfg.root, cfg.db_url, cfg.course_id, args.assignment, os.path.dirname(result.csv),
+                           args.lms_export, args.canvas_assignment_id, args.lms_scale_to):
+        print(f"LMS:      {os.path.relpath(path)}  (import it into {os.path.basename(path).split('_')[0].title()})")
     print(f"feedback: {os.path.relpath(os.path.join(os.path.abspath(args.course), 'feedback'))}/")
     return 0

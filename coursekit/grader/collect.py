@@ -6,9 +6,19 @@ Recognised names (the student id becomes ``<slug>_<lms id>``, e.g. ``jane_doe_12
 * Moodle, in folders:  ``Jane Doe_12345_assignsubmission_file_/01_neuron.ipynb``
 * Canvas:              ``doejane_12345_678910_01_neuron.ipynb`` (``doejane_LATE_12345_678910_...`` when
   late; Canvas appends ``-1``, ``-2`` to a resubmitted file's name)
-* a plain folder:      ``<student_id>/01_neuron.ipynb``
+* a plain folder:      ``<student_id>/01_neuron.ipynb``; nbgrader's exchange and ``submitted/``
+  folders too (``<student>+<assignment>+<time>/`` and ``<student>/<assignment>/``, ``timestamp.txt`` beside)
 
-Result: ``<course>/submitted/<student>/<assignment>/<notebook>.ipynb`` plus ``timestamp.txt``.
+Names: a zip member name without the UTF-8 flag is read as UTF-8 when its bytes are UTF-8 (what
+most zip tools write), else in the legacy code page cp437.  Student ids are ASCII: accents and
+other scripts are transliterated (``Jürgen Groß`` -> ``jurgen_gross``, ``王小明`` -> ``wangxiaoming``
+with ``anyascii``); first and last names keep their Unicode spelling for the gradebook.
+
+Result: ``<course>/submitted/<student>/<assignment>/<notebook>.ipynb`` plus ``timestamp.txt``
+(the submission time, in UTC: the zip member's time read in ``c.Deadlines.timezone``, the file's
+time for a folder, or the exchange's own ``timestamp.txt``), and
+``<course>/.coursekit/lms/<assignment>.json``: each student's LMS (moodle, canvas or folder) and LMS
+id, which ``coursekit.grader.lms`` needs to write the gradebook import files.
 Nothing is ever extracted by the names inside a zip (no path traversal): each member is read and
 written to a path we build.  Problems (unknown names, empty or corrupted zips, files that are not
 notebooks) become one line each in ``Collected.problems``; everything else is still collected.
@@ -17,6 +27,7 @@ notebooks) become one line each in ``Collected.problems``; everything else is st
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import unicodedata
@@ -27,7 +38,9 @@ from pathlib import PurePosixPath
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 
 MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_(?P<file>.*)$")
-CANVAS = re.compile(r"^(?P<name>[a-z0-9]+)_(?:LATE_)?(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
+# Canvas keeps the letters of any script in the name part (it strips only punctuation and spaces).
+CANVAS = re.compile(r"^(?P<name>[^\W_]+)_(?P<late>LATE_)?(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
+UTF8_FLAG = 0x800  # zip general-purpose flag bit 11: "file name is UTF-8"
 RESUBMISSION = re.compile(r"-\d+(?=\.ipynb$)")
 
 
@@ -40,6 +53,10 @@ class Submission:
     path: str  # where it now lives in submitted/
     origin: str  # where it came from (for the report)
     timestamp: str | None = None
+    lms: str = "folder"  # "moodle", "canvas" or "folder": which import file its grade goes to
+    lms_id: str | None = None  # Moodle's participant number, Canvas's user id
+    lms_name: str | None = None  # the name as the LMS wrote it (Canvas: "doejane")
+    lms_late: bool = False  # Canvas marked it _LATE_
 
 
 @dataclass
@@ -50,65 +67,145 @@ class Collected:
 
 
 def slug(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """An ASCII id from a name in any script: é->e, ß->ss, ø->o, ł->l, 王小明->wangxiaoming."""
+    from anyascii import anyascii
+
+    text = anyascii(unicodedata.normalize("NFC", text))
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "student"
 
 
-def parse_name(relpath: str) -> tuple[str, str | None, str | None, str] | None:
-    """(student_id, first_name, last_name, original file name) from an LMS path, or None."""
+def member_name(info: zipfile.ZipInfo) -> str:
+    """The zip member's name, right whether or not the archive sets the UTF-8 flag.
+
+    Without the flag Python decodes the name as cp437 (the zip standard's legacy code page), but
+    most tools that leave the flag unset write UTF-8 bytes: "Ana María" would read "Ana Mar├¡a".
+    So: the raw bytes back (cp437 is one byte per character), UTF-8 if they are UTF-8, else cp437.
+    """
+    if info.flag_bits & UTF8_FLAG:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+@dataclass
+class Parsed:
+    student: str
+    first_name: str | None
+    last_name: str | None
+    filename: str  # the notebook's original file name
+    lms: str = "folder"
+    lms_id: str | None = None
+    lms_name: str | None = None
+    lms_late: bool = False
+
+
+def parse_name(relpath: str, assignment: str | None = None) -> Parsed | None:
+    """Whose submission a path is (see the module docstring for the recognised names), or None."""
     parts = PurePosixPath(relpath).parts
     filename = parts[-1]
     candidates = [filename] + ([parts[-2] + filename] if len(parts) >= 2 else [])
     for cand in candidates:
         m = MOODLE.match(cand)
         if m:
-            full = m["name"].strip()
+            full = unicodedata.normalize("NFC", m["name"].strip())
             first, _, last = full.partition(" ")
-            return f"{slug(full)}_{m['id']}", first or None, last or None, m["file"] or filename
+            return Parsed(f"{slug(full)}_{m['id']}", first or None, last or None, m["file"] or filename,
+                          "moodle", m["id"], full)
     m = CANVAS.match(filename)
     if m:
-        return f"{m['name']}_{m['id']}", None, None, RESUBMISSION.sub("", m["file"])
+        return Parsed(f"{slug(m['name'])}_{m['id']}", None, None, RESUBMISSION.sub("", m["file"]), "canvas",
+                      m["id"], m["name"], bool(m["late"]))
     if len(parts) >= 2 and filename.endswith(".ipynb"):
-        return slug(parts[-2]), None, None, filename  # a plain <student>/<notebook> folder
+        folder = parts[-2]
+        if assignment and folder == assignment and len(parts) >= 3:
+            folder = parts[-3]  # nbgrader's submitted/<student>/<assignment>/
+        if "+" in folder:
+            folder = folder.split("+")[0]  # the exchange's inbound/<student>+<assignment>+<time>/
+        return Parsed(slug(folder), None, None, filename)  # a plain <student>/<notebook> folder
     return None
 
 
-def collect(inputs: list[str], course_dir: str, assignment: str, notebooks: list[str]) -> Collected:
-    """Copy every submission found in ``inputs`` (folders or zips) into ``course_dir/submitted``."""
+def collect(inputs: list[str], course_dir: str, assignment: str, notebooks: list[str],
+            timezone: str | None = None) -> Collected:
+    """Copy every submission found in ``inputs`` (folders or zips) into ``course_dir/submitted``.
+
+    ``timezone``: the zone of zip member times (default: the course's ``c.Deadlines.timezone``).
+    """
+    if timezone is None:
+        from . import late, record
+
+        timezone = late.settings(record.load_config(course_dir)).timezone
     out = Collected()
     found: dict[tuple[str, str], tuple[bytes, Submission, dt.datetime | None]] = {}
     for src in inputs:
-        for relpath, read, mtime in _members(src, out):
-            _accept(src, relpath, read, mtime, notebooks, found, out)
+        for relpath, read, mtime in _members(src, out, timezone):
+            _accept(src, relpath, read, mtime, notebooks, found, out, assignment)
     for (student, notebook), (data, sub, mtime) in sorted(found.items()):
         folder = os.path.join(course_dir, "submitted", student, assignment)
         os.makedirs(folder, exist_ok=True)
         path = os.path.join(folder, notebook + ".ipynb")
-        if not os.path.exists(path) or open(path, "rb").read() != data:
+        ts = os.path.join(folder, "timestamp.txt")
+        new = not os.path.exists(path) or open(path, "rb").read() != data
+        if new:
             with open(path + ".tmp", "wb") as fh:
                 fh.write(data)
             os.replace(path + ".tmp", path)
-        stamp = (mtime or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S.%f")
-        ts = os.path.join(folder, "timestamp.txt")
-        if not os.path.exists(ts):
+        if new or not os.path.exists(ts):  # a new submission's time replaces the old one
             with open(ts, "w") as fh:
-                fh.write(stamp)
+                fh.write(sub.timestamp or _stamp(mtime or dt.datetime.now(dt.timezone.utc)))
         with open(ts) as fh:
             sub.timestamp = fh.read().strip()
         sub.path = path
         out.submissions.append(sub)
+    save_lms_ids(course_dir, assignment, out.submissions)
     return out
 
 
-def _members(src: str, out: Collected):
-    """Yield (relative path, reader, mtime) for every file in a folder or zip."""
+def _stamp(when: dt.datetime) -> str:
+    """nbgrader's timestamp format, in UTC (``nbgrader.utils.parse_utc`` reads it)."""
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+
+
+def lms_ids_path(course_dir: str, assignment: str) -> str:
+    return os.path.join(course_dir, ".coursekit", "lms", assignment + ".json")
+
+
+def save_lms_ids(course_dir: str, assignment: str, submissions: list[Submission]) -> None:
+    """Add (or update) each student's LMS and LMS id in ``<course>/.coursekit/lms/<assignment>.json``."""
+    path = lms_ids_path(course_dir, assignment)
+    known = load_lms_ids(course_dir, assignment)
+    for s in submissions:
+        known[s.student] = {"lms": s.lms, "lms_id": s.lms_id, "lms_name": s.lms_name, "lms_late": s.lms_late,
+                            "first_name": s.first_name, "last_name": s.last_name, "origin": s.origin}
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w", encoding="utf-8") as fh:
+        json.dump(known, fh, indent=1, ensure_ascii=False, sort_keys=True)
+    os.replace(path + ".tmp", path)
+
+
+def load_lms_ids(course_dir: str, assignment: str) -> dict[str, dict]:
+    """student id -> {"lms", "lms_id", "lms_name", ...} as saved by :func:`collect` ({} if none yet)."""
+    path = lms_ids_path(course_dir, assignment)
+    if not os.path.exists(path):
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _members(src: str, out: Collected, timezone: str = "UTC"):
+    """Yield (relative path, reader, submission time: aware datetime or an nbgrader timestamp string)."""
+    from .late import to_utc
+
     if os.path.isdir(src):
         for root, _, files in os.walk(src):
+            stamp = _exchange_stamp(os.path.join(root, "timestamp.txt"))
             for f in sorted(files):
                 full = os.path.join(root, f)
                 rel = os.path.relpath(full, src).replace(os.sep, "/")
-                mtime = dt.datetime.fromtimestamp(os.path.getmtime(full))
-                yield rel, (lambda full=full: _read_capped(full)), mtime
+                mtime = dt.datetime.fromtimestamp(os.path.getmtime(full), dt.timezone.utc)
+                yield rel, (lambda full=full: _read_capped(full)), stamp or mtime
         return
     if not os.path.exists(src):
         out.problems.append(f"{src}: no such file or folder")
@@ -129,7 +226,23 @@ def _members(src: str, out: Collected):
             if info.file_size > MAX_NOTEBOOK_BYTES:
                 out.problems.append(f"{info.filename}: {info.file_size} bytes is too large; skipped")
                 continue
-            yield info.filename, (lambda info=info: zf.read(info)), dt.datetime(*info.date_time)
+            when = to_utc(dt.datetime(*info.date_time), timezone).replace(tzinfo=dt.timezone.utc)
+            yield member_name(info), (lambda info=info: zf.read(info)), when
+
+
+def _exchange_stamp(path: str) -> str | None:
+    """The time nbgrader's exchange wrote beside a submission (``timestamp.txt``), if there is one."""
+    if not os.path.isfile(path):
+        return None
+    from nbgrader.utils import parse_utc
+
+    with open(path) as fh:
+        text = fh.read().strip()
+    try:
+        parse_utc(text)
+    except (ValueError, OverflowError):
+        return None  # unreadable: the file's own time is used instead
+    return text or None
 
 
 def _read_capped(path: str) -> bytes:
@@ -139,16 +252,16 @@ def _read_capped(path: str) -> bytes:
         return fh.read()
 
 
-def _accept(src, relpath, read, mtime, notebooks, found, out: Collected) -> None:
+def _accept(src, relpath, read, mtime, notebooks, found, out: Collected, assignment: str | None = None) -> None:
     base = PurePosixPath(relpath).name
     if base.startswith(".") or "__MACOSX" in relpath or base in ("timestamp.txt",):
         return
-    parsed = parse_name(relpath)
+    parsed = parse_name(relpath, assignment)
     if parsed is None:
         out.problems.append(f"{relpath}: cannot tell whose submission this is (not a Moodle/Canvas "
                             "export name, not in a <student>/ folder); skipped")
         return
-    student, first, last, filename = parsed
+    student, first, last, filename = parsed.student, parsed.first_name, parsed.last_name, parsed.filename
     if not filename.endswith(".ipynb"):
         out.notes.append(f"{relpath}: not a notebook (.ipynb); ignored")
         return
@@ -166,10 +279,17 @@ def _accept(src, relpath, read, mtime, notebooks, found, out: Collected) -> None
     except Exception as exc:
         out.problems.append(f"{relpath}: could not be read ({exc}); skipped")
         return
+    stamp = mtime if isinstance(mtime, str) else None  # the exchange's own timestamp.txt
+    if isinstance(mtime, str):
+        from nbgrader.utils import parse_utc
+
+        mtime = parse_utc(mtime).replace(tzinfo=dt.timezone.utc)
     key = (student, notebook)
     if key in found and found[key][2] and mtime and found[key][2] > mtime:
         out.notes.append(f"{relpath}: an older copy of {student}'s {notebook}.ipynb; kept the newer one")
         return
     if key in found:
         out.notes.append(f"{relpath}: replaces an earlier copy of {student}'s {notebook}.ipynb")
-    found[key] = (data, Submission(student, first, last, notebook, "", relpath), mtime)
+    sub = Submission(student, first, last, notebook, "", relpath, stamp or (_stamp(mtime) if mtime else None),
+                     parsed.lms, parsed.lms_id, parsed.lms_name, parsed.lms_late)
+    found[key] = (data, sub, mtime)

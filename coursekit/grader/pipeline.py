@@ -5,13 +5,13 @@ The work unit
 :func:`grade_unit` takes one JSON-serialisable dict (one submission x one assignment: the notebook
 path, its sha256, the exercise names, the student's hidden-input seed (``compare.student_seed``), the
 limits, the result path) and writes one JSON result file, atomically (write to ``.tmp``, then ``os.replace``).  It needs
-only ``coursekit`` installed and the notebook file: a distributed engine (Dask, Ray, Celery, a
-Kubernetes Job, a Slurm array) can run it on any machine and ship the result file back; the
-gradebook is written afterwards, by one process, from the result files alone.
+only ``coursekit`` installed and the notebook file, so it runs here (in a process pool, the default) or
+on any machine of a Dask cluster (cluster.py, ``--scheduler``), which ships the result back; the
+gradebook is written by one process, this one, from the results alone.
 
 Resume
 ------
-A result file whose ``sha256`` matches the submitted notebook means "done": a rerun after Ctrl-C
+A result file whose ``sha256``, seed and grader version match the submission means "done": a rerun after Ctrl-C
 or ``kill -9`` skips it and grades only the rest.  Recording is an idempotent upsert, so every
 result is (re)recorded at the end of each run: nothing duplicated, nothing lost.  A killed run
 leaves at most the unfinished units' ``.tmp`` files and working copies, which are overwritten.
@@ -24,9 +24,12 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+
+from coursekit import __version__ as GRADER_VERSION
 
 from .sandbox import Limits
 
@@ -59,7 +62,7 @@ def grade_unit(unit: dict) -> dict:
     start = time.perf_counter()
     result = {k: unit[k] for k in ("assignment", "student", "notebook", "sha256", "first_name", "last_name",
                                    "timestamp", "seed")}
-    result.update(exercises=[], problems=[], cell_errors={}, error=None, runs=0)
+    result.update(exercises=[], problems=[], cell_errors={}, error=None, runs=0, grader=GRADER_VERSION)
     names = unit["exercises"]
     cases = {n: compare.cases_for(n, unit["seed"]) for n in names}
     try:
@@ -140,11 +143,13 @@ class Run:
 
 def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_url: str | None = None,
                      workers: int | None = None, out_dir: str | None = None, limits: Limits | None = None,
-                     progress: bool = True, extra_hide: list[str] = (), pool=None) -> Run:
+                     progress: bool = True, extra_hide: list[str] = (), pool=None,
+                     scheduler: str | None = None) -> Run:
     """The whole pipeline for one assignment.
 
     ``workers=0`` grades in this process (tests); ``pool`` (from :func:`make_pool`) reuses warm
-    workers across assignments; ``extra_hide`` lists more paths student code must not see (other
+    workers across assignments; ``scheduler`` (a Dask address, ``tcp://HOST:8786``) grades on a Dask
+    cluster instead (cluster.py); ``extra_hide`` lists more paths student code must not see (other
     copies of the instructor sources, for instance).
     """
     from . import collect, compare, record, report
@@ -181,7 +186,8 @@ def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_
             try:
                 with open(result_path) as fh:
                     old = json.load(fh)
-                if (old.get("sha256"), old.get("seed")) == (sha, compare.student_seed(seed, sub.student)):
+                if ((old.get("sha256"), old.get("seed"), old.get("grader"))
+                        == (sha, compare.student_seed(seed, sub.student), GRADER_VERSION)):
                     done.append(old)
                     continue
             except ValueError:
@@ -198,51 +204,84 @@ def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_
     os.makedirs(os.path.join(state, "work"), mode=0o700, exist_ok=True)
     probe()  # create the sandbox user once, before the workers start
 
+    gradebook = record.open_gradebook(cfg)  # one writer, one connection for the whole run
+    subs = {(s.student, s.notebook): s.path for s in got.submissions}
+
     def finish(result: dict) -> None:
-        record.record(cfg, assignment, result, layout)
+        """Record one result and write its outputs (autograded notebook, feedback) while the rest grade."""
+        record.record(cfg, assignment, result, layout, gradebook)
+        graded_nb = record.write_autograded(cfg, assignment, result, layout,
+                                            subs[(result["student"], result["notebook"])])
+        report.write_feedback(cfg.root, assignment, result, graded_nb)
         run.results.append(result)
 
-    for r in done:
-        finish(r)
-    bar = _progress(len(todo), progress, initial_note=f"{run.skipped} already graded" if run.skipped else "")
-    try:
-        if workers == 0 or not todo:
-            for unit in todo:
-                finish(grade_unit(unit))
-                run.graded += 1
-                bar.update(1)
-        else:
-            own = pool is None
-            pool = pool or make_pool(min(workers or os.cpu_count() or 1, len(todo)))
-            try:
-                futures = {pool.submit(grade_unit, u): u for u in todo}
-                for fut in as_completed(futures):
-                    u = futures[fut]
-                    try:
-                        finish(fut.result())
-                        run.graded += 1
-                    except Exception as exc:  # a grader bug must not stop the batch
-                        run.problems.append(f"{u['student']}: the grader failed ({type(exc).__name__}: {exc})")
-                    bar.update(1)
-            finally:
-                if own:
-                    pool.shutdown(cancel_futures=True)
-    finally:
-        bar.close()
+    # Answers to review (alike each other or the reference library) need only the collected notebooks:
+    # compared in a thread while the workers grade.
+    from . import similarity
 
-    # Outputs: autograded notebooks for the formgrader, feedback, CSV, report.
-    subs = {(s.student, s.notebook): s.path for s in got.submissions}
-    for r in run.results:
-        graded_nb = record.write_autograded(cfg, assignment, r, layout, subs[(r["student"], r["notebook"])])
-        report.write_feedback(cfg.root, assignment, r, graded_nb)
-        if r.get("error"):
-            run.problems.append(f"{r['student']}: {r['error']}")
+    similar: list = []
+    compared = threading.Thread(target=lambda: similar.append(
+        similarity.for_assignment(cfg.root, assignment, got.submissions, layout.exercises)), daemon=True)
+    compared.start()
+    try:
+        for r in done:
+            finish(r)
+        bar = _progress(len(todo), progress, initial_note=f"{run.skipped} already graded" if run.skipped else "")
+        try:
+            run.graded = _grade_all(todo, finish, bar, run.problems, workers, pool, scheduler)
+        finally:
+            bar.close()
+    finally:
+        gradebook.close()
+
+    # Outputs: CSV and report (the autograded notebooks and feedback were written by finish).
+    run.problems.extend(f"{r['student']}: {r['error']}" for r in run.results if r.get("error"))
     os.makedirs(out_dir, exist_ok=True)
+    from .late import report_notes
+
+    run.notes.extend(report_notes(run.results))  # late submissions and their penalties (coursekit.grader.late)
     run.seconds = time.perf_counter() - t0
     run.csv = report.export_csv(cfg.db_url, cfg.course_id, assignment, os.path.join(out_dir, "grades.csv"))
+    compared.join()
     run.report = report.write_report(os.path.join(out_dir, "report.html"), assignment, run.results, run.problems,
-                                     run.notes, probe().describe(), run.seconds)
+                                     run.notes, probe().describe(), run.seconds,
+                                     similarity=similar[0] if similar else None)
     return run
+
+
+def _grade_all(todo: list[dict], finish, bar, problems: list[str], workers: int | None, pool,
+               scheduler: str | None) -> int:
+    """Grade the work units, calling ``finish(result)`` as each completes; returns how many were graded.
+
+    On a Dask cluster (``scheduler``), in this process (``workers=0``: tests), or in a process pool.
+    """
+    if scheduler and todo:
+        from . import cluster
+
+        return cluster.run(scheduler, todo, finish, bar, problems)
+    graded = 0
+    if workers == 0 or not todo:
+        for unit in todo:
+            finish(grade_unit(unit))
+            graded += 1
+            bar.update(1)
+        return graded
+    own = pool is None
+    pool = pool or make_pool(min(workers or os.cpu_count() or 1, len(todo)))
+    try:
+        futures = {pool.submit(grade_unit, u): u for u in todo}
+        for fut in as_completed(futures):
+            u = futures[fut]
+            try:
+                finish(fut.result())
+                graded += 1
+            except Exception as exc:  # a grader bug must not stop the batch
+                problems.append(f"{u['student']}: the grader failed ({type(exc).__name__}: {exc})")
+            bar.update(1)
+    finally:
+        if own:
+            pool.shutdown(cancel_futures=True)
+    return graded
 
 
 class _NoBar:

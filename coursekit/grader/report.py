@@ -60,22 +60,15 @@ hidden inputs; the messages below say what differed from Keras.</p>
 {'<h2>Problems</h2><ul>' + notes + '</ul>' if notes else ''}{''.join(rows)}</body></html>"""
 
 
-_EXPORTER = None
-
-
 def _notebook_body(autograded_path: str) -> str:
-    """The autograded notebook as HTML, test cells stripped by coursekit.assignments.feedback."""
-    global _EXPORTER
+    """The autograded notebook as safe HTML, test cells stripped by coursekit.assignments.feedback."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     from coursekit.assignments.feedback import strip_hidden_tests
 
-    nb = strip_hidden_tests(nbformat.read(autograded_path, as_version=4))
-    if _EXPORTER is None:
-        _EXPORTER = HTMLExporter(template_name="basic")
-    body, _ = _EXPORTER.from_notebook_node(nb)
-    return body
+    from .notebook_html import notebook_html
+
+    return notebook_html(strip_hidden_tests(nbformat.read(autograded_path, as_version=4)))
 
 
 def feedback_html(result: dict, assignment: str, autograded_path: str | None = None) -> str:
@@ -106,9 +99,28 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
+def _final(result: dict) -> float:
+    """The score after the late penalty (``result["score"]`` is before it; record sets ``late``)."""
+    return round(result["score"] - (result.get("late") or {}).get("penalty", 0.0), 4)
+
+
+def _lateness(result: dict) -> str:
+    """'1 day 3 h, -1.7 points (extension 48 h)' for a late submission, '' otherwise."""
+    from .late import describe_late
+
+    info = result.get("late") or {}
+    if not info.get("seconds_late", 0) > 0:
+        return ""
+    text = f"{describe_late(info['seconds_late'])}, -{info.get('penalty', 0.0):g} points"
+    return text + (f" (extension {info['extension_hours']:g} h)" if info.get("extension_hours") else "")
+
+
 def write_report(path: str, assignment: str, results: list[dict], problems: list[str], notes: list[str],
-                 protections: list[str], seconds: float | None = None) -> str:
-    """report.html: distribution, failure rate per test, frequent mistakes, problems."""
+                 protections: list[str], seconds: float | None = None, similarity=None) -> str:
+    """report.html: distribution, failure rate per test, frequent mistakes, problems, similar answers.
+
+    ``similarity``: a ``similarity.Similarity`` (its section is left out when None).
+    """
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -163,8 +175,9 @@ def write_report(path: str, assignment: str, results: list[dict], problems: list
 
     crashes = [f"{r['student']}: {p}" for r in results for p in r.get("problems", [])]
     rows = "".join(
-        f"<tr><td>{html.escape(r['student'])}</td><td>{r['score']:g} / {r['max_score']:g}</td>"
-        f"<td>{html.escape(r.get('error') or '')}</td></tr>" for r in sorted(results, key=lambda r: r["student"]))
+        f"<tr><td>{html.escape(r['student'])}</td><td>{_final(r):g} / {r['max_score']:g}</td>"
+        f"<td>{html.escape(_lateness(r))}</td><td>{html.escape(r.get('error') or '')}</td></tr>"
+        for r in sorted(results, key=lambda r: r["student"]))
     mean = sum(scores) / len(scores) if scores else 0.0
     problem_lines = "".join(f"<li>{html.escape(p)}</li>" for p in problems + crashes) or "<li>none</li>"
     note_lines = "".join(f"<li>{html.escape(n)}</li>" for n in notes) or "<li>none</li>"
@@ -173,17 +186,87 @@ def write_report(path: str, assignment: str, results: list[dict], problems: list
                    for t, b in images)
     mistakes_table = "".join(f"<tr><td>{v}</td><td>{html.escape(k)}</td></tr>" for k, v in common)
     doc = f"""<!doctype html><html><head><meta charset="utf-8"><title>Grading report: {html.escape(assignment)}</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}} td{{padding:0 1em}}</style></head><body>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}} td{{padding:0 1em}}
+{_SIMILARITY_CSS}</style></head><body>
 <h1>Grading report: {html.escape(assignment)}</h1>
 <p>{len(graded)} submissions graded, mean score {mean:.2f} / {top:g}{f', {seconds:.1f} s' if seconds else ''}.</p>
 <h2>Problems ({len(problems) + len(crashes)})</h2><ul>{problem_lines}</ul>
 <h2>Notes</h2><ul>{note_lines}</ul>
 {figs}
 <h2>Diagnosed mistakes</h2><table><tr><th>count</th><th>mistake</th></tr>{mistakes_table}</table>
-<h2>Scores</h2><table><tr><th>student</th><th>score</th><th>error</th></tr>{rows}</table>
+{similarity_html(similarity) if similarity is not None else ''}
+<h2>Scores</h2><table><tr><th>student</th><th>score</th><th>late</th><th>error</th></tr>{rows}</table>
 <h2>Sandbox protections on this machine</h2><ul>{prot}</ul>
 </body></html>"""
     with open(path + ".tmp", "w", encoding="utf-8") as fh:
         fh.write(doc)
     os.replace(path + ".tmp", path)
     return path
+
+
+# ------------------------------------------------------------------------------ similar answers
+
+_SIMILARITY_CSS = (" .sbs{display:grid;grid-template-columns:1fr 1fr;gap:1em} .sbs pre{overflow-x:auto;font-size:80%;"
+                   "background:#f6f6f6;padding:.5em;margin:0} .hit{background:#ffe08a;display:inline-block;"
+                   "min-width:100%} .ln{color:#888;user-select:none} details{margin:.3em 0}")
+SIDE_BY_SIDE = 100  # pairs (and library matches) shown side by side; the rest are listed in a table
+
+
+def _code(source: str, spans) -> str:
+    """The source as escaped HTML lines, numbered, the lines inside ``spans`` highlighted."""
+    hit = {n for first, last in spans for n in range(first, last + 1)}
+    out = []
+    for n, line in enumerate(source.splitlines(), 1):
+        text = f'<span class="ln">{n:3d}</span> {html.escape(line)}'
+        out.append(f'<span class="hit">{text}</span>' if n in hit else text)
+    return "<pre>" + "\n".join(out) + "</pre>"
+
+
+def _side_by_side(summary: str, left: str, left_code: str, right: str, right_code: str) -> str:
+    return (f"<details><summary>{summary}</summary><div class=sbs><div><h4>{html.escape(left)}</h4>{left_code}</div>"
+            f"<div><h4>{html.escape(right)}</h4>{right_code}</div></div></details>")
+
+
+def similarity_html(sim) -> str:
+    """The "Similar answers to review" section: pairs of submissions, then answers like the library."""
+    from .similarity import MIN_REFERENCE_FINGERPRINTS
+
+    e = html.escape
+    parts = [
+        "<h2>Similar answers to review</h2>",
+        "<p>Answers worth a look, not a verdict: independent solutions to a short exercise can be alike, "
+        "and every student learns from the same lectures and library. Names, comments, spacing and the order "
+        "of functions are ignored; the released starter code, and passages shared by more than "
+        f"{sim.common_limit} submissions (common idioms), do not count. The score is the share of the shorter "
+        "answer found in the other; highlighted lines are the shared passages. Talk to the students before "
+        "drawing any conclusion.</p>",
+    ]
+    parts += [f"<p>{e(n)}</p>" for n in sim.notes]
+    parts.append(f"<h3>Between submissions: {len(sim.pairs)} pair(s) at {sim.threshold:g} or more</h3>")
+    for p in sim.pairs[:SIDE_BY_SIDE]:
+        parts.append(_side_by_side(f"{e(p.exercise)}: <b>{e(p.a)}</b> and <b>{e(p.b)}</b>, {p.score:.2f}",
+                                   p.a, _code(p.source_a, p.spans_a), p.b, _code(p.source_b, p.spans_b)))
+    if len(sim.pairs) > SIDE_BY_SIDE:
+        rows = "".join(f"<tr><td>{e(p.exercise)}</td><td>{e(p.a)}</td><td>{e(p.b)}</td><td>{p.score:.2f}</td></tr>"
+                       for p in sim.pairs[SIDE_BY_SIDE:])
+        parts.append(f"<table><tr><th>exercise</th><th>student</th><th>student</th><th>score</th></tr>{rows}</table>")
+    close = [r for r in sim.reference if r.score >= sim.reference_threshold]
+    parts.append(f"<h3>Like the reference library students have installed: {len(close)} answer(s) at "
+                 f"{sim.reference_threshold:g} or more</h3><p>The library's functions are the lectures' own "
+                 "implementations; an answer written the textbook way can resemble them, so answers shorter "
+                 f"than {MIN_REFERENCE_FINGERPRINTS} fingerprints are not compared with it.</p>")
+    for r in close[:SIDE_BY_SIDE]:
+        parts.append(_side_by_side(f"{e(r.exercise)}: <b>{e(r.student)}</b> and <code>{e(r.function)}</code>, "
+                                   f"{r.score:.2f}", r.student, _code(r.source, r.spans), r.function,
+                                   _code(r.reference_source, r.reference_spans)))
+    if sim.reference:
+        rows = "".join(f"<tr><td>{e(r.student)}</td><td>{e(r.exercise)}</td><td>{r.score:.2f}</td>"
+                       f"<td>{e(r.function)}</td></tr>" for r in sim.reference)
+        parts.append("<details><summary>Every compared answer's highest similarity to the library</summary><table>"
+                     f"<tr><th>student</th><th>exercise</th><th>score</th><th>closest function</th></tr>{rows}"
+                     "</table></details>")
+    if sim.too_short:
+        short = ", ".join(f"{e(ex)} ({n})" for ex, n in sorted(sim.too_short.items()))
+        parts.append(f"<p>Answers too short to compare (apart from the released code), not checked: {short}.</p>")
+    parts.append(f"<p>{sim.candidates} pair(s) sharing a passage were scored, in {sim.seconds:.1f} s.</p>")
+    return "\n".join(parts)

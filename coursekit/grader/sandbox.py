@@ -2,13 +2,18 @@
 
 Layers of protection, each used when this machine offers it (:func:`probe` says which):
 
+* **an allow-list file view** (bubblewrap, Debian's ``bubblewrap``: the tool Flatpak relies on): the
+  child's ``/`` is an empty tmpfs into which only the system's programs and libraries (``/usr``), the Python
+  interpreter and its packages (read-only) and the working copy (at ``/tmp/submission``) are bind-mounted.
+  Everything else of the host, other courses and the TA's home included, is simply not there.  Without
+  bubblewrap, the fallback below hides a deny-list instead (and says so);
 * **unprivileged user** ``coursekit-sandbox`` (created with ``useradd --system`` when we are root),
   so the child cannot open files only the TA may read, nor signal the grader;
-* **namespaces** (``unshare --net --mount --pid --ipc``): no network (only a down loopback), no view of
-  other processes, and a private mount table in which the working copy is bind-mounted at
-  ``/tmp/submission``, ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``/run/lock`` are fresh small tmpfs, and the
-  course directory, the instructor sources, the submissions and the outputs are covered by empty
-  read-only tmpfs: the gradebook, hidden tests and other students' files are simply not there;
+* **namespaces** (bubblewrap's, or else ``unshare --net --mount --pid --ipc``): no network (only a down
+  loopback), no view of other processes; in the ``unshare`` fallback, a private mount table in which the
+  working copy is bind-mounted at ``/tmp/submission``, ``/tmp``, ``/var/tmp``, ``/dev/shm`` and
+  ``/run/lock`` are fresh small tmpfs, and the course directory, the instructor sources, the submissions
+  and the outputs (a deny-list) are covered by empty read-only tmpfs;
 * **rlimits**: address space (RLIMIT_AS), CPU seconds, largest file written (RLIMIT_FSIZE),
   processes/threads (RLIMIT_NPROC), no core dumps; ``PR_SET_NO_NEW_PRIVS``;
 * **timeouts** enforced by the parent, per cell, per exercise and per submission (SIGKILL of the
@@ -65,6 +70,7 @@ class Protections:
     uid: int | None = None
     gid: int | None = None
     namespaces: bool = False
+    allowlist: bool = False  # bubblewrap builds the child's file view from an allow-list
     rlimits: bool = True
 
     def missing(self) -> list[str]:
@@ -79,13 +85,26 @@ class Protections:
                 "no namespaces (unshare failed): the network is reachable and world-readable/writable "
                 "paths (/tmp, the course files if not private) are visible to student code"
             )
+        elif not self.allowlist:
+            out.append(
+                "no allow-list file view (bubblewrap not found or refused; on Debian/Ubuntu: apt-get install "
+                "bubblewrap): the course, instructor and submission paths are hidden, but every other "
+                "world-readable file on this host (another course's materials, files in a TA's home) is "
+                "readable from student code"
+            )
         return out
 
     def describe(self) -> list[str]:
         active = ["rlimits (RLIMIT_AS, RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NPROC, no core), timeouts, capped output"]
         if self.uid is not None:
             active.append(f"unprivileged user {self.user} (uid {self.uid}), no supplementary groups, no_new_privs")
-        if self.namespaces:
+        if self.allowlist:
+            active.append(
+                "allow-list file view (bubblewrap): student code sees /usr, the Python interpreter and its "
+                "packages (read-only) and its own working copy, nothing else of this host; network, PID and "
+                "IPC namespaces: no network, no other processes"
+            )
+        elif self.namespaces:
             active.append(
                 "network, mount, PID and IPC namespaces: no network, private /tmp, "
                 "course/instructor/submission paths hidden"
@@ -134,12 +153,88 @@ def probe() -> Protections:
                                         timeout=20).returncode == 0
         except (OSError, subprocess.TimeoutExpired):
             namespaces = False
+    allowlist = (os.geteuid() == 0 and shutil.which("bwrap") is not None
+                 and os.environ.get("COURSEKIT_SANDBOX") != "unshare" and _bwrap_works())
     user = None
     if ids:
         user = pwd.getpwuid(ids[0]).pw_name
     _PROBED = Protections(user=user, uid=ids[0] if ids else None, gid=ids[1] if ids else None,
-                          namespaces=namespaces)
+                          namespaces=namespaces or allowlist, allowlist=allowlist)
     return _PROBED
+
+
+def _bwrap_works() -> bool:
+    """Can bubblewrap build the view here?  (A container without CAP_SYS_ADMIN refuses it.)"""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as work:
+        try:
+            return subprocess.run(bwrap_argv(work, [], 2**20) + [sys.executable, "-I", "-c", "import coursekit"],
+                                  capture_output=True, timeout=60).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+
+
+# The system files the interpreter, NumPy, Matplotlib and TensorFlow read besides /usr (when present).
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/fonts",
+                "/etc/alternatives")
+
+
+def bwrap_argv(workdir: str, hide: list[str], tmpfs_bytes: int) -> list[str]:
+    """bubblewrap's command line for an allow-list view: what is not listed here does not exist.
+
+    The view: ``/usr`` and the top-level links or folders into it (``/bin``, ``/lib``...), a few files
+    of ``/etc``, fresh ``/proc`` and ``/dev``, private ``/tmp``, ``/var/tmp`` and ``/dev/shm``, the
+    interpreter's code paths (:func:`_code_paths`) read-only, and ``workdir`` at ``/tmp/submission``.
+    ``hide`` paths that fall inside a bound folder are covered.  Capabilities to change user are kept
+    so that :func:`_boot` can drop to the sandbox user (bubblewrap itself sets no_new_privs).
+    """
+    args = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+            "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    bound: list[str] = []
+    made = {"/"}
+
+    def inside_bound(path: str) -> bool:
+        return any(path == b or path.startswith(b + os.sep) for b in bound)
+
+    def parents(path: str) -> None:
+        # bubblewrap makes missing mount points 0700: the sandbox user could not walk through them
+        parts = path.split(os.sep)
+        for i in range(2, len(parts)):
+            anc = os.sep.join(parts[:i])
+            if anc not in made and not inside_bound(anc):
+                args.extend(["--perms", "0755", "--dir", anc])
+                made.add(anc)
+
+    def bind(path: str, target: str | None = None, how: str = "--ro-bind") -> None:
+        target = target or path
+        parents(target)
+        args.extend([how, path, target])
+        bound.append(target)
+
+    bind("/usr")
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args.extend(["--symlink", os.readlink(top), top])
+        elif os.path.isdir(top):
+            bind(top)
+    for path in SYSTEM_FILES:
+        if os.path.exists(path):
+            bind(path)
+    args.extend(["--proc", "/proc", "--dev", "/dev"])
+    for path in ("/tmp", "/var/tmp", "/dev/shm"):
+        parents(path)
+        args.extend(["--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", path])
+    for path in sorted(_code_paths()):
+        if not inside_bound(path):
+            bind(path)
+    bind(os.path.abspath(workdir), WORK_MOUNT, how="--bind")
+    for path in hide:
+        if inside_bound(path) and os.path.isdir(path):
+            args.extend(["--perms", "0000", "--tmpfs", path])
+        elif inside_bound(path) and os.path.lexists(path):
+            args.extend(["--ro-bind", "/dev/null", path])
+    return args + ["--chdir", WORK_MOUNT, "--"]
 
 
 def prepare_workdir(path: str, protections: Protections) -> None:
@@ -195,8 +290,8 @@ def run_child(argv: list[str], workdir: str, env: dict[str, str], limits: Limits
     spec = {
         "argv": argv,
         "env": {**env, "COURSEKIT_PROGRESS_FD": str(progress_w)},
-        "workdir": os.path.abspath(workdir),
-        "mount": protections.namespaces,
+        "workdir": WORK_MOUNT if protections.allowlist else os.path.abspath(workdir),
+        "mount": protections.namespaces and not protections.allowlist,  # bubblewrap built the view already
         "hide": [os.path.abspath(p) for p in hide],
         "expose": _needed_behind_closed_dirs(),
         "keep": _code_under_private_tmp(),
@@ -206,7 +301,9 @@ def run_child(argv: list[str], workdir: str, env: dict[str, str], limits: Limits
                    "nproc": limits.nproc, "tmpfs": limits.tmpfs_bytes},
     }
     cmd = [sys.executable, "-I", "-c", "from coursekit.grader.sandbox import _boot; _boot()", json.dumps(spec)]
-    if protections.namespaces:
+    if protections.allowlist:
+        cmd = [*bwrap_argv(workdir, hide, limits.tmpfs_bytes), *cmd]
+    elif protections.namespaces:
         cmd = ["unshare", *NAMESPACE_FLAGS, *cmd]
     start = time.monotonic()
     libc = ctypes.CDLL(None)
