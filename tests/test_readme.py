@@ -56,6 +56,12 @@ NOT_RUN_HERE = {
     "conda env create -f environment.yml": "no conda here (conda-forge is not reachable); "
     "tests/test_packaging.py keeps environment.yml in step with pyproject.toml",
     "conda activate coursekit": "no conda here; `python` is then the venv's, as after activation",
+    "dask scheduler": "a server that runs until stopped; tests/test_cluster.py starts a real scheduler and two "
+    "workers and grades through --scheduler",
+    "dask worker tcp://HOST:8786 --nthreads 1": "needs a running scheduler at HOST; tests/test_cluster.py starts "
+    "the workers the same way (--nthreads 1)",
+    ".venv/bin/coursekit grade 04_convolution moodle_export.zip --scheduler tcp://HOST:8786": "needs a Dask "
+    "cluster at HOST; tests/test_cluster.py grades through a local one",
 }
 
 # What a command on the README must be rewritten to, to run on this Linux machine.

@@ -113,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = grade_assignment(args.course, args.assignment, args.submissions, db_url=args.db,
                                   workers=args.workers, out_dir=args.out, limits=limits,
-                                  progress=not args.no_progress, scheduler=args.scheduler)
+                                  progress=not args.no_progress, scheduler=args.scheduler,
+                                  lms_export=args.lms_export, canvas_assignment_id=args.canvas_assignment_id,
+                                  lms_scale_to=args.lms_scale_to)
     except (FileNotFoundError, RuntimeError) as exc:  # the assignment is not released: say what to run first
         raise CoursekitError(str(exc)) from exc
     print(f"graded {result.graded} submission(s), {result.skipped} already graded, "
@@ -122,12 +124,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"problem: {line}")
     print(f"grades:   {os.path.relpath(result.csv)}")
     print(f"report:   {os.path.relpath(result.report)}")
-    from . import lms
-    from .record import course_config
-
-    cfg = course_config(args.course, args.db)
-    for path in lms.export(cfg.root, cfg.db_url, cfg.course_id, args.assignment, os.path.dirname(result.csv),
-                           args.lms_export, args.canvas_assignment_id, args.lms_scale_to):
+    for path in result.lms_files:
         print(f"LMS:      {os.path.relpath(path)}  (import it into {os.path.basename(path).split('_')[0].title()})")
     print(f"feedback: {os.path.relpath(os.path.join(os.path.abspath(args.course), 'feedback'))}/")
     return 0

@@ -139,18 +139,21 @@ class Run:
     seconds: float = 0.0
     csv: str = ""
     report: str = ""
+    lms_files: list[str] = field(default_factory=list)  # the LMS gradebook import files written (lms.py)
 
 
 def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_url: str | None = None,
                      workers: int | None = None, out_dir: str | None = None, limits: Limits | None = None,
                      progress: bool = True, extra_hide: list[str] = (), pool=None,
-                     scheduler: str | None = None) -> Run:
+                     scheduler: str | None = None, lms_export: str = "auto", canvas_assignment_id: str | None = None,
+                     lms_scale_to: float | None = None) -> Run:
     """The whole pipeline for one assignment.
 
     ``workers=0`` grades in this process (tests); ``pool`` (from :func:`make_pool`) reuses warm
     workers across assignments; ``scheduler`` (a Dask address, ``tcp://HOST:8786``) grades on a Dask
     cluster instead (cluster.py); ``extra_hide`` lists more paths student code must not see (other
-    copies of the instructor sources, for instance).
+    copies of the instructor sources, for instance); ``lms_export``, ``canvas_assignment_id`` and
+    ``lms_scale_to`` choose the LMS import files written beside grades.csv (lms.export).
     """
     from . import collect, compare, record, report
     from .sandbox import probe
@@ -242,6 +245,10 @@ def grade_assignment(course_dir: str, assignment: str, inputs: list[str], *, db_
     run.notes.extend(report_notes(run.results))  # late submissions and their penalties (coursekit.grader.late)
     run.seconds = time.perf_counter() - t0
     run.csv = report.export_csv(cfg.db_url, cfg.course_id, assignment, os.path.join(out_dir, "grades.csv"))
+    from . import lms
+
+    run.lms_files = lms.export(cfg.root, cfg.db_url, cfg.course_id, assignment, out_dir, lms_export,
+                               canvas_assignment_id, lms_scale_to)
     compared.join()
     run.report = report.write_report(os.path.join(out_dir, "report.html"), assignment, run.results, run.problems,
                                      run.notes, probe().describe(), run.seconds,
