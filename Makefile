@@ -1,5 +1,5 @@
 # The commands of README.md.  Everything else is an implementation detail.
-.PHONY: course test test-fast decks release clean-notebooks
+.PHONY: course test test-fast decks release hub clean-notebooks
 
 # One BLAS thread per test worker: two workers on two cores, no oversubscription.
 PYTEST = OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 .venv/bin/python -m pytest -n 2 --dist loadgroup
@@ -30,6 +30,13 @@ decks:
 release:
 	bash scripts/setup.sh
 	.venv/bin/coursekit release
+
+## sudo make hub ROSTER=class.csv: a course server for a class (= coursekit hub setup + start; README "Run a class")
+hub:
+	$(if $(ROSTER),,$(error name the class list: sudo make hub ROSTER=class.csv (columns username,role,name)))
+	bash scripts/setup.sh --hub
+	.venv/bin/coursekit hub setup $(ROSTER)
+	.venv/bin/coursekit hub start $(HUB_ARGS)
 
 clean-notebooks:
 	.venv/bin/python scripts/clean_notebooks.py

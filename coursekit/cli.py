@@ -9,6 +9,7 @@ examples, from the top folder of the course repository:
   coursekit release                            # student notebooks: grading/release
   coursekit grade 01_neuron moodle_export.zip  # grades, feedback, a report
   coursekit decks                              # offline slide decks: decks/
+  sudo coursekit hub setup class.csv           # a course server for a class (then: hub start)
   python -m coursekit --help                   # where coursekit is not on PATH
 """
 
@@ -30,6 +31,7 @@ SUBCOMMANDS = {
     "release": ("coursekit.assignments.release", "generate the student release of the assignments (nbgrader)"),
     "grade": ("coursekit.grader.cli", "grade a folder or LMS zip of submissions: grades, feedback, report"),
     "decks": ("coursekit.slides", "export the lecture notebooks as offline reveal.js slide decks"),
+    "hub": ("coursekit.hub", "run the course for a class: JupyterHub, one account per person (root)"),
 }
 
 

@@ -51,7 +51,7 @@ setup_lecture()   # course style (colour-blind-safe, projector-sized), one BLAS 
 # by $\varepsilon$ in the direction that raises the loss $J$:
 # $\;x_{\text{adv}} = \text{clip}_{[0,1]}\big(x + \varepsilon\,\text{sign}(\nabla_x J(\theta, x, y))\big)$.
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 from coursekit import adversarial
 from coursekit.widgets.neuron import plot_adversarial
 
@@ -106,7 +106,7 @@ say(f"Test accuracy **{clf.accuracy(clf.x_test, clf.y_test):.1%}**. A test '{y0}
 # $\sum_i x_i \geq \theta$. With $\theta = 2$ on two inputs it is **AND**, with $\theta = 1$
 # it is **OR**. There is nothing to learn: the threshold is fixed by hand.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.data import nand_table, xor_table
 
 x, _ = nand_table()                      # the four inputs 00, 01, 10, 11
@@ -140,7 +140,7 @@ for theta, name in ((2, "AND"), (1, "OR")):
 # The neuron receives $a_1 = H$, $a_2 = AC$ and should output 1 for "overweight", 0 for "healthy".
 # The lecture notes (Salvatore, IUSS Pavia) give no labels, so we label with a published rule of thumb:
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 from coursekit.data import height_abdomen
 
 intro = height_abdomen("intro")          # the nine men of the opening slide
@@ -149,7 +149,7 @@ say(train.rule)
 table([["H (cm)", *intro.x[:, 0].astype(int)], ["AC (cm)", *intro.x[:, 1].astype(int)],
        ["label", *intro.y.astype(int)]], ["man", *map(str, range(1, len(intro.y) + 1))])
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say(f"Training set: **{len(train.y)} men**, {int(train.y.sum())} overweight, "
     f"{int((1 - train.y).sum())} healthy.")
 
@@ -161,7 +161,7 @@ say(f"Training set: **{len(train.y)} men**, {int(train.y.sum())} overweight, "
 # A right answer changes nothing, a wrong one tilts the line toward the missed point. On separable
 # data it stops after finitely many mistakes (Novikoff, 1962); on XOR it never stops.
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 from coursekit.widgets.neuron import plot_perceptron_training
 
 w_pr, b_pr, mistakes = neuron.perceptron_train(train.x, train.y, lr=1.0)
@@ -183,7 +183,7 @@ say(f"From w = 0, b = 0, η = 1: {' → '.join(map(str, mistakes))} mistakes per
 #
 # $$z = 185 \cdot 0.0006 + 85 \cdot 0.0002 + 1, \qquad P = \sigma(z), \qquad \text{cost} = (P - E)^2$$
 
-# %% slideshow={"slide_type": "-"}
+# %%
 w1, w2, b = 0.0006, 0.0002, 1.0
 H, AC, E = 185, 85, 0.0
 z = H * w1 + AC * w2 + b
@@ -200,7 +200,7 @@ print(f"cost = (P - E)^2 = {(P - E) ** 2:.4f}")
 # = Sigmoid(1.281)"*, then *"Sigmoid(0.0925 + 0.085 + 0.008) = Sigmoid(1.178) = 0.65"* after one update,
 # and an "epoch" of four lines. Each line recomputed, the notes' value beside it:
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 # (H, AC, w1, w2, b, the notes' z, the notes' sigmoid, the notes' cost) as printed
 notes_lines = [
     (185, 85, 0.0006, 0.0002, 1.0, "1.281", "0.7", "0.49"),
@@ -220,7 +220,7 @@ table(rows, ["the notes' line", "notes' z", "z", "notes' σ", "σ(z)", "notes' c
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Where the notes' numbers come from
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 z_w2 = 185 * 0.0006 + 85 * 0.002 + 1              # w2 read as 0.002
 z_2 = 185 * 0.0005 + 85 * 0.0001 + 1
 z_178 = 185 * 0.0005 + 0.085 + 1                  # 85 x 0.0001 written 0.085, bias 1
@@ -262,7 +262,7 @@ from coursekit.widgets.neuron import NeuronWidget
 neuron_widget = NeuronWidget(train)
 neuron_widget
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say(f"Lecture weights: accuracy {neuron_widget.state['accuracy']:.1%} (the share of overweight "
     f"men is {train.y.mean():.1%}), squared-error cost {neuron_widget.state['cost']:.4f}.")
 
@@ -278,7 +278,7 @@ say(f"Lecture weights: accuracy {neuron_widget.state['accuracy']:.1%} (the share
 # squared-error cost drops (the computed values are below).
 # </details>
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 answer = []
 for s in (1, 2):
     z_s = train.x @ np.array([-0.05 * s, 0.1 * s])           # b = 0
@@ -300,7 +300,7 @@ say("<details><summary>Computed</summary>\n\n" + "; ".join(answer) + "\n</detail
 # Ledda's seminar draws its MLP as $z = x\cdot W^1$, $\hat y = z\cdot W^2$, with no activation
 # between: however many hidden units, that is one linear map, and it cannot learn XOR.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 rng = np.random.default_rng(0)
 x4 = rng.normal(size=(4, 3))
 W1, b1 = rng.normal(size=(3, 5)), rng.normal(size=5)
@@ -336,7 +336,7 @@ plt.show()
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### How small can the derivatives be?
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 zs = np.linspace(-10, 10, 20001)
 ds, dt = neuron.sigmoid_derivative(zs), neuron.tanh_derivative(zs)
 say(f"* σ′ lies in (0, {ds.max():.2f}], the largest at z = {zs[ds.argmax()]:g}.\n"
@@ -365,7 +365,7 @@ say("Backpropagating through ten one-unit sigmoid layers multiplies ten factors 
 # $b < 0$ (00), $w_2 + b \ge 0$ (01), $w_1 + b \ge 0$ (10) and $w_1 + w_2 + b < 0$ (11); adding the
 # middle two, $w_1 + w_2 + b \ge -b > 0$, a contradiction. A brute-force search over a grid agrees:
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 grid = np.linspace(-3, 3, 61)
 W1g, W2g, Bg = np.meshgrid(grid, grid, grid, indexing="ij")
 cand = np.stack([W1g.ravel(), W2g.ravel()], axis=1)          # one perceptron per row
@@ -388,7 +388,7 @@ table(rows, ["gate", "on 00 01 10 11", f"of {len(cand):,} perceptrons, computing
 # A hidden layer of two perceptrons computes $h_1$ = OR and $h_2$ = NAND; the output perceptron
 # computes AND of the two. In the hidden space the four inputs *are* separable by one line.
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 from coursekit.widgets.neuron import plot_logic_gates
 
 plot_logic_gates(figsize=(10, 4.2))
@@ -410,7 +410,7 @@ plt.show()
 # (Keras's layout; Ledda's seminar writes the same with the bias as the first row of $W$ and a
 # column of ones in $X$). A two-layer MLP: $\hat Y = f_2(f_1(XW^1 + \mathbf{b}^1)W^2 + \mathbf{b}^2)$.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 rng = np.random.default_rng(1)
 X = rng.normal(size=(4, 3))                            # 4 samples, 3 features
 W1, b1 = rng.normal(size=(3, 2)), rng.normal(size=2)   # hidden layer: 2 units
@@ -435,7 +435,7 @@ print("bias-row form, same layer:", np.allclose(neuron.sigmoid(X_aug @ W1_aug), 
 # MSE weighs large errors more. The best *constant* prediction is the mean under MSE, the median under
 # MAE, so one wrong label drags an MSE fit much further:
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 mse1 = neuron.mean_squared_error([25.0], [23.5])
 mae1 = neuron.mean_absolute_error([25.0], [23.5])
 ac = train.x[:, 1]
@@ -458,7 +458,7 @@ table(rows, ["data", "best under MSE", "mean", "best under MAE", "median"],
 # distribution: $\sigma(\mathbf{z})_j = e^{z_j} / \sum_k e^{z_k}$. Ledda's example: three
 # images (cat, dog, horse) scored for three classes.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 classes = ["cat", "dog", "horse"]
 scores = np.array([[5.0, 4.0, 2.0], [4.0, 2.0, 8.0], [4.0, 4.0, 1.0]])
 # the slide's table, to 2 decimals
@@ -487,7 +487,7 @@ table([[f"image of a {c}", *row] for c, row in zip(classes, probs)], ["", *class
 # true class's term survives: the loss is $-\log$ (probability given to the truth).
 # Ledda's salmon / sea-bass example: label $[0, 1]$, outputs $[0.83, 0.17]$ then $[0.21, 0.79]$.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 label = np.array([[0.0, 1.0]])
 for out, slide_value in (([0.83, 0.17], 1.77), ([0.21, 0.79], 0.23)):
     ce = neuron.categorical_crossentropy(label, np.array([out]))
@@ -507,7 +507,7 @@ print(f"For comparison, the squared error of [0.21, 0.79]: {mse:.4f}")
 # so the loss is large (computed below) — far above the cat image's.
 # </details>
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say("<details><summary>Computed</summary>\n\n"
     f"p(dog) = {probs[1, 1]:.4f}, −log p(dog) = {-np.log(probs[1, 1]):.3f}; "
     f"the cat image: −log p(cat) = {-np.log(probs[0, 0]):.3f}.\n</details>")
@@ -524,7 +524,7 @@ say("<details><summary>Computed</summary>\n\n"
 # term is the cross-entropy $\mathcal H(P, Q)$, not the entropy of $Q$. With $P$ the data, $\mathcal H(P)$
 # is fixed: minimising $D_{KL}$ is minimising the cross-entropy.
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 rows = []
 for P_, Q_ in (([0.0, 1.0], [0.83, 0.17]), ([0.3, 0.7], [0.6, 0.4])):
     P_, Q_ = np.array(P_), np.array(Q_)
@@ -544,7 +544,7 @@ table(rows, ["P", "Q", "H(P)", "H(P, Q)", "KL(P‖Q)", "notes: H(Q) − H(P)"],
 # the **binary cross-entropy**. Averaged over the training set it is the negative log-likelihood of
 # the labels under the model: minimising it is maximum likelihood.
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 y_b, p_b = np.array([1.0, 0.0, 1.0]), np.array([0.17, 0.17, 0.79])
 h_pq = [float(neuron.cross_entropy([yy, 1 - yy], [pp, 1 - pp])) for yy, pp in zip(y_b, p_b)]
 say(f"Labels {y_b.astype(int).tolist()}, outputs {p_b.tolist()}: H(P, Q) per example "
@@ -562,7 +562,7 @@ say(f"Labels {y_b.astype(int).tolist()}, outputs {p_b.tolist()}: H(P, Q) per exa
 # $Q$ for giving little probability where $P$ has much; it is a divergence, not a distance.
 # </details>
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 Pk, Qk = np.array([0.5, 0.5]), np.array([0.9, 0.1])
 say("<details><summary>Computed</summary>\n\n"
     f"P = {Pk.tolist()}, Q = {Qk.tolist()}: KL(P‖Q) = {neuron.kl_divergence(Pk, Qk):.4f}, "

@@ -33,7 +33,7 @@ setup_lecture()   # course style (colour-blind-safe, projector-sized), one BLAS 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Lecture 1's neuron, one point on the cost
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit import neuron
 from coursekit.gradient_descent import gradient_descent
 
@@ -41,11 +41,11 @@ E = 0.0
 P0 = float(neuron.sigmoid(185 * 0.0006 + 85 * 0.0002 + 1))  # lecture 1
 slope = 2 * (P0 - E)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say(f"Start: $P = {P0:.4f}$, cost $C = {(P0 - E) ** 2:.4f}$, "
     f"slope $C'(P) = {slope:.4f}$.")
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 ps = np.linspace(-0.2, 1.0, 200)
 fig, ax = plt.subplots(figsize=(9, 3.6))
 ax.plot(ps, (ps - E) ** 2, label="cost $(P - E)^2$")
@@ -64,7 +64,7 @@ plt.show()
 # **diverges**. *"Too high → output wanders around the expected solution; too low → fails to
 # converge to an acceptable solution"* (Salvatore, IUSS Pavia).
 
-# %% slideshow={"slide_type": "-"}
+# %%
 C2 = 2.0                     # C''(P) = d/dP 2 (P - E)
 say(f"One step lands on $E$ at LR = 1/C'' = **{1 / C2:g}**; descent "
     f"diverges above LR = 2/C'' = **{2 / C2:g}**.")
@@ -72,7 +72,7 @@ say(f"One step lands on $E$ at LR = 1/C'' = **{1 / C2:g}**; descent "
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Four learning rates, twelve steps each
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 fig, axes = plt.subplots(1, 4, figsize=(11, 3.8), sharey=True, layout="constrained")
 for ax, lr in zip(axes, (0.05, 0.3, 0.9, 1.05)):
     path = gradient_descent(lambda p: 2 * (p - E), np.array([P0]), lr, 12)[:, 0]
@@ -87,7 +87,7 @@ plt.show()
 # **Try it.** Predict the learning rate that reaches $E$ in one step and the one from which the steps
 # diverge; then check both with the widget (left: steps on the parabola; right: cost per step).
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 from coursekit.widgets.gradient_descent import LearningRateWidget
 
 LearningRateWidget(start=round(P0, 2))
@@ -120,12 +120,12 @@ LearningRateWidget(start=round(P0, 2))
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 625 starts, one learning rate
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.gradient_descent import find_demo_starts, gaussians_f, gaussians_grad
 
 demo = find_demo_starts(learning_rate=0.1, num_steps=200)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 m = demo.minimum
 say(f"{sum(demo.counts.values())} starts, learning rate **{demo.learning_rate:g}**, "
     f"{demo.num_steps} steps. Bottom of the well: ({m[0]:.3f}, {m[1]:.3f}), "
@@ -135,13 +135,13 @@ table(list(demo.counts.items()), ["behaviour", "grid starts"])
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### One start per behaviour
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 table([(label, f"({s[0]:.2f}, {s[1]:.2f})", gaussians_f(s),
         np.linalg.norm(gaussians_grad(s))) for label, s in demo.starts.items()],
       ["chosen to show", "start", "f(start)", "|gradient| at start"],
       formats={"|gradient| at start": "{:.1e}"})
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown]
 # The animation (next) runs these three starts at the same learning rate: one **converges** into the
 # well, one starts high on the hill and **crosses** it down into the well, one sits on the **plateau**
 # where the gradient is nearly zero and barely moves.
@@ -149,7 +149,7 @@ table([(label, f"({s[0]:.2f}, {s[1]:.2f})", gaussians_f(s),
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The animation
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 from coursekit.animation import animation_html
 from coursekit.widgets.gradient_descent import gaussians_animation
 
@@ -169,7 +169,7 @@ animation_html(anim)
 # **Try it.** The notebook the Bologna notes show starts from (0.8, 1.31) and from (0.8, 1.41), near
 # the ridge of the hill. Set the widget to each: where does each path end?
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 from coursekit.widgets.gradient_descent import StartPointWidget
 
 StartPointWidget(0.8, 1.31, learning_rate=demo.learning_rate)
@@ -210,7 +210,7 @@ table([(f"({s[0]:g}, {s[1]:g})", label) for s, label in zip(TWO_GAUSSIANS_STARTS
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### One neuron, three batch sizes
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 from coursekit.data import height_abdomen, standardize
 from coursekit.widgets.gradient_descent import plot_batch_comparison
 
@@ -221,13 +221,13 @@ fig, histories = plot_batch_comparison(xs, train.y, batch_sizes=(1, 10, None), l
                                        figsize=(10, 3.3))
 plt.show()
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 table([(label, h.batch_size, h.updates_per_epoch, h.updates_per_epoch * EPOCHS, h.loss[-1])
        for label, h in histories.items()],
       ["method", "batch size", "updates / epoch", "updates in all", f"MSE after {EPOCHS} epochs"],
       formats={f"MSE after {EPOCHS} epochs": "{:.4f}"})
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 lowest = min(histories, key=lambda k: histories[k].loss[-1])
 say(f"{len(train.x)} men; after the same {EPOCHS} epochs (the same number of gradient evaluations), "
     f"the lowest loss in this run is **{lowest}**'s.")
@@ -258,14 +258,14 @@ say(f"{len(train.x)} men; after the same {EPOCHS} epochs (the same number of gra
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The Hessian's eigenvalues, raw and standardized
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.gradient_descent import curvature, linear_mse_hessian
 
 inputs = {"raw (cm)": train.x, "standardized": xs}   # xs: standardized
 curv = {name: curvature(linear_mse_hessian(x))       # np.linalg.eigvalsh
         for name, x in inputs.items()}
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say("Training set: " + ", ".join(f"{n} mean {m:.1f} cm, std {s:.1f} cm" for n, m, s
                                  in zip(train.feature_names, mean, std)) + ".")
 cols = ["λ1", "λ2", "λ3", "κ = λmax/λmin", "stable η < 2/λmax", "steps to shrink 1000×"]
@@ -276,7 +276,7 @@ table([(name, *c.eigenvalues, c.condition_number, c.max_stable_lr,
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The same descent on raw and standardized inputs
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 from coursekit.gradient_descent import linear_mse_descent
 from coursekit.widgets.gradient_descent import plot_conditioning
 
@@ -285,7 +285,7 @@ runs = {name: linear_mse_descent(x, train.y, 1 / curv[name].eigenvalues[-1], STE
 fig = plot_conditioning({name: (r[1], r[3]) for name, r in runs.items()}, figsize=(10, 3.6))
 plt.show()
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 gap = {name: r[1] - r[3] for name, r in runs.items()}
 bias_err = abs(runs["raw (cm)"][0][-1, -1] - runs["raw (cm)"][2][-1])
 reached = int(np.argmax(gap["standardized"] < 1e-12))
@@ -310,12 +310,12 @@ say(f"Each at η = 1/λmax (half its stability bound). After {STEPS} steps raw i
 # descent must keep $\eta < 2/\lambda_{\max}$ to stay stable across the valley, and then crawls along
 # it, where each step shrinks the error only by $1 - \eta\,\lambda_{\min}$.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.gradient_descent import valley_hessian
 
 valley = curvature(valley_hessian())
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 lo, hi = valley.eigenvalues
 say(f"Hessian eigenvalues (`np.linalg.eigvalsh`): **{lo:g}** and **{hi:g}**: the valley "
     f"is κ = **{valley.condition_number:.0f}** times more curved across than along. "
@@ -356,7 +356,7 @@ say(f"Hessian eigenvalues (`np.linalg.eigvalsh`): **{lo:g}** and **{hi:g}**: the
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Nesterov: the look-ahead form shifted by $\mu v$ is Keras's path
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.gradient_descent import elongated_valley_gradient as grad
 from coursekit.gradient_descent import keras_minimize, nesterov_lookahead
 
@@ -364,7 +364,7 @@ start, lr, mu, steps = np.array([-9.0, 2.0]), 0.05, 0.9, 3
 w, v = nesterov_lookahead(grad, start, lr, mu, steps)      # NumPy
 k = keras_minimize(grad, start, "nesterov", steps, learning_rate=lr, momentum=mu)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 def pair(p):
     return f"({p[0]:.6f}, {p[1]:.6f})"
 
@@ -390,7 +390,7 @@ table([(t, pair(w[t]), pair(w[t] + mu * v[t]), pair(k[t]), np.abs(w[t] + mu * v[
 # $w \leftarrow w - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)$. Keras folds the corrections into
 # $\alpha_t$, which moves $\epsilon$: the two agree exactly only for $\epsilon = 0$.
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 from coursekit.gradient_descent import OPTIMIZERS
 
 b2 = OPTIMIZERS["adam"]["beta_2"]
@@ -404,7 +404,7 @@ say(f"An ε in Keras's formula acts like $\\epsilon / \\sqrt{{1 - \\beta_2^t}}$ 
 # Three steps on the valley from the same start with each optimizer: `coursekit.gradient_descent.minimize`
 # (NumPy, the formulas above) next to Keras's `optimizer.apply_gradients` on a float64 variable.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.gradient_descent import minimize
 
 hyper = {"sgd": dict(learning_rate=0.05),
@@ -414,12 +414,12 @@ hyper = {"sgd": dict(learning_rate=0.05),
 ours = {n: minimize(grad, start, n, steps, **hp) for n, hp in hyper.items()}
 theirs = {n: keras_minimize(grad, start, n, steps, **hp) for n, hp in hyper.items()}
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 table([(n, pair(ours[n][-1]), pair(theirs[n][-1]), np.abs(ours[n] - theirs[n]).max()) for n in hyper],
       ["optimizer", f"coursekit after {steps} steps", "Keras", "max |difference|"],
       formats={"max |difference|": "{:.1e}"})
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say(f"The differences are rounding: Keras rounds its hyperparameters to float32 before using them "
     f"with float64 weights (0.9 becomes "
     f"{float(np.float32(0.9)):.9f}, β2 = {b2} becomes {float(np.float32(b2)):.9f}).")
@@ -430,7 +430,7 @@ say(f"The differences are rounding: Keras rounds its hyperparameters to float32 
 # All five from one start on the valley (sliders: SGD's and momentum's learning rate, the momentum,
 # RMSprop's and Adam's learning rate).
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.widgets.gradient_descent import OptimizerRaceWidget
 
 race = OptimizerRaceWidget()
@@ -439,12 +439,12 @@ race
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Who got furthest, with these settings
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 final = race.state["final_loss"]
 table(sorted(final.items(), key=lambda kv: kv[1]), ["optimizer", f"f after {race.num_steps.value} steps"],
       formats={f"f after {race.num_steps.value} steps": "{:.3g}"})
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 best, worst = min(final, key=final.get), max(final, key=final.get)
 say(f"With these settings **{best}** gets lowest and **{worst}** highest. Plain SGD at η = "
     f"{race.learning_rate.value:g} shrinks the error along the valley only by "
@@ -494,7 +494,7 @@ say(f"At η = {lr_hi:.2f}, after 60 steps: SGD f = {f_hi['sgd']:.3g}, momentum f
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The data, and the optimizers
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.data import digits_8x8
 from coursekit.keras_setup import import_keras
 
@@ -511,7 +511,7 @@ optimizers = {
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### `compile`, then `fit`
 
-# %% slideshow={"slide_type": "-"}
+# %%
 fits = {}
 for name, opt in optimizers.items():
     keras.utils.set_random_seed(0)             # same initial weights for each
@@ -526,19 +526,19 @@ for name, opt in optimizers.items():
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The `History`: loss per epoch
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 from coursekit.widgets.gradient_descent import plot_fit_histories
 
 fig = plot_fit_histories(fits, figsize=(10, 3.3))
 plt.show()
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 table([(name, h.params["steps"], h.history["loss"][-1], h.history["val_loss"][-1], h.history["val_accuracy"][-1])
        for name, h in fits.items()],
       ["optimizer", "updates / epoch", "final loss", "final val_loss", "final val_accuracy"],
       formats={"final loss": "{:.3f}", "final val_loss": "{:.3f}", "final val_accuracy": "{:.1%}"})
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say(f"{len(x_train)} training images in batches of 32: ⌈{len(x_train)}/32⌉ = "
     f"**{-(-len(x_train) // 32)}** updates per epoch, as `history.params['steps']` reports.")
 

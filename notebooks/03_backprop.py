@@ -55,7 +55,7 @@ print(f"relative error {hand_error:.2e}")
 # The slides subtracted 0.0001 from both $w_1$ and $w_2$. The real gradient is far from equal for
 # the two weights: $\partial C/\partial w_i$ carries the input $a_i$, and 185 ≠ 85.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 theta_h = np.array([0.0006, 0.0002, 1.0])
 
 def cost_h(th):
@@ -138,7 +138,7 @@ for layer, ((W, b), (dW, db)) in enumerate(zip(params, grads)):
 # So the backward pass costs about **two** forward passes, and a training step (forward + backward)
 # about **three**. Counted and timed on an MLP (NumPy, float32, one thread, best of five runs):
 
-# %% slideshow={"slide_type": "-"}
+# %%
 sizes = (256, 512, 512, 512, 512, 10)
 fb = backprop.time_forward_backward(sizes, batch=256)
 table([(p, fb[f"{p}_flops"] / 1e6, fb[f"{p}_s"] * 1e3)
@@ -160,7 +160,7 @@ say(f"Backward / forward: **{flop_ratio:.2f}** in FLOPs, **{fb['ratio']:.2f}** i
 # With $\delta = \partial E/\partial z$ that step goes *up* the error: gradient descent subtracts,
 # $W \leftarrow W - \mu\, \partial E/\partial W$. One step of each on the network above:
 
-# %% slideshow={"slide_type": "-"}
+# %%
 mu = 0.5
 for name, sign in (("W - mu dE/dW (descent)", -1),
                    ("W + mu dE/dW (the notes' sign)", +1)):
@@ -190,7 +190,7 @@ for name, sign in (("W - mu dE/dW (descent)", -1),
 # constant 1, i.e. the bias); the correct output is the first input. `coursekit.backprop.sgd_method`
 # is a line-by-line port (MATLAB line in the comment of each Python line).
 
-# %% slideshow={"slide_type": "-"}
+# %%
 weight, outputs = backprop.training_sgd_method(epochs=10000, seed=0)
 table([(str(row.astype(int)), out, d) for row, out, d in
        zip(backprop.SGD_INPUT, outputs, backprop.SGD_CORRECT_OUTPUT)],
@@ -201,7 +201,7 @@ table([(str(row.astype(int)), out, d) for row, out, d in
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The loop, MATLAB beside each line
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 import inspect
 
 source = inspect.getsource(backprop.sgd_method)
@@ -216,7 +216,7 @@ table([(py.strip(), matlab.strip()) for py, matlab in lines], ["Python", "MATLAB
 # MATLAB: `delta = output*(1-output)*error`, with `error = d - output`, then `Weight + alpha*delta*x`.
 # Compared with BP1 for one sample (computed with `mse_backward` and `sigmoid_backward`):
 
-# %% slideshow={"slide_type": "-"}
+# %%
 z_k = float(backprop.SGD_INPUT[0] @ weight)       # first training sample
 y_k, d_k = 1 / (1 + np.exp(-z_k)), backprop.SGD_CORRECT_OUTPUT[0]
 delta_matlab = y_k * (1 - y_k) * (d_k - y_k)
@@ -275,7 +275,7 @@ for n in (2, 5, 10, 20, 50, 100, 200):
     out = backprop.mlp_forward(x_grid[:, None], net, "sigmoid")[:, 0]
     max_error[n] = float(np.abs(out - target(x_grid)).max())
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 e = max_error
 say(f"Max error: **{e[2]:.3f}** with 2 units, **{e[20]:.3f}** with 20, **{e[200]:.4f}** "
     f"with 200: about $1/n$. A construction, not training: it shows the weights exist, "
@@ -297,7 +297,7 @@ plt.show()
 # $\text{tent}(\text{tent}(\dots))$, give $2^k$ linear pieces. One hidden layer of $n$ ReLUs draws at most
 # $n + 1$ pieces, so it needs at least $2^k - 1$ units.
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 bpw.plot_sawtooth((1, 2, 3, 4))
 plt.show()
 
@@ -329,7 +329,7 @@ table(rows, ["layers k", "linear pieces (counted)", "ReLUs, deep",
 # "sigmoid + Glorot" to "ReLU + He" changes **two** factors. Separate them: the same network and
 # seed, each activation with each initialisation.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.backprop import vanishing_data
 from coursekit.neuron import ACTIVATIONS
 
@@ -338,7 +338,7 @@ hidden = (32,) * 8
 grid = backprop.gradient_norm_grid(xv, yv, activations=("sigmoid", "relu"),
                                    inits=("glorot", "he"), hidden=hidden)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 zs = np.linspace(-10, 10, 20001)
 say(f"max sigmoid' = **{ACTIVATIONS['sigmoid'][1](zs).max():.2f}**; tanh' lies in (0, 1], "
     f"maximum **{ACTIVATIONS['tanh'][1](zs).max():.1f}** at 0 (Salvatore's slides write "
@@ -411,7 +411,7 @@ say(f"ReLU + He stays of order 1 (layer {depth}: {he[-1]:.2f}); ReLU + Glorot sh
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Explore: depth, activation, initialisation
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.widgets.backprop import VanishingGradientWidget
 
 vanishing = VanishingGradientWidget()
@@ -443,7 +443,7 @@ digits_params, digits_hist = backprop.train_mlp(
     x_tr, y_tr, start, learning_rate=0.1, epochs=60, batch_size=32, l2=1e-3,
     x_val=x_va, y_val=y_va, patience=10, seed=0)   # validation: early stopping
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 n_images = sum(len(xs) for xs, _ in splits.values())
 rows = []
 for name, (xs, ys) in splits.items():
@@ -461,7 +461,7 @@ table(rows, ["set", "images", "share", "accuracy"],
 # 8 × 8 image, are the pattern of ink that excites it (red) or inhibits it (blue). The title names the
 # digit the unit votes for most (its largest weight into the output layer).
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 bpw.plot_hidden_units(digits_params[0][0], digits_params[1][0])
 plt.show()
 
@@ -481,7 +481,7 @@ plt.show()
 # * **dropout**: switch off each hidden unit with probability $p$ at every training step;
 # * **early stopping**: keep the weights of the epoch with the best validation loss.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.backprop import moons, regularization_runs
 
 data = moons()           # (x_train, y_train, x_val, y_val)
@@ -526,7 +526,7 @@ say(f"Without regularisation the validation loss is lowest at epoch "
 # Lasso solvers): $w \leftarrow \text{sign}(w)\max(|w| - \eta\lambda, 0)$. L2's gradient $2\lambda w$ shrinks
 # each weight in proportion to its size.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 l1 = backprop.REGULARIZATION_SETTINGS["L1 (3e-3)"]["l1"]
 proximal = {"L1 proximal": {"l1": l1, "l1_step": "proximal"}}
 runs.update(regularization_runs(data, settings=proximal))
@@ -567,7 +567,7 @@ outs = {"coursekit, training": ours,
         "Keras, training=True": np.asarray(layer(x_ones, training=True)),
         "Keras, training=False": np.asarray(layer(x_ones, training=False))}
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 def kept_values(v):
     return ", ".join(f"{u:.4f}" for u in np.unique(v[v != 0]))
 

@@ -62,7 +62,7 @@ keras = import_keras()   # used to check our numbers against Keras
 # **illumination**, background clutter, intra-class variation. One handwritten 3 of scikit-learn's
 # 8×8 digits, changed, and its Euclidean distance $d$ from the original in pixel space:
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 digits, labels = digits_8x8()
 three = int(np.flatnonzero(labels == 3)[0])
 fig, _ = variations_figure(digits, labels, three)
@@ -77,10 +77,10 @@ display(fig)
 # Distance to the changed copy, compared with the nearest digit of another class; and a
 # nearest-neighbour classifier in pixel space, fitted on half of the digits, tested on the other half changed.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 study = pixel_distance_study(digits, labels)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 rows = [("none", 0.0, 0.0, study["nn_accuracy_unchanged"])]
 rows += [(name, np.median(v["distance"]), v["farther"], v["nn_accuracy"])
          for name, v in study["variations"].items()]
@@ -118,7 +118,7 @@ say(f"Over the **{len(digits):,}** digits, the nearest digit of another class is
 # Simple cell = **convolution + ReLU** read at one position; complex cell = **max pooling** of
 # simple cells over a window. A vertical bar swept across the image:
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 fig, responses = simple_complex_figure()
 display(fig)
 vertical = responses["vertical"]
@@ -132,7 +132,7 @@ say(f"The simple cell responds at **{np.count_nonzero(vertical['simple'])}** of 
 #
 # A **fully connected** (dense) neuron looks at *every* pixel:
 
-# %% slideshow={"slide_type": "-"}
+# %%
 for h, w, c in [(48, 48, 1), (224, 224, 3)]:
     n = h * w * c
     say(f"a {h}×{w}×{c} image is **{n:,}** numbers: one dense neuron on it has "
@@ -186,7 +186,7 @@ for h, w, c in [(48, 48, 1), (224, 224, 3)]:
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Computed
 
-# %% slideshow={"slide_type": "-"} tags=["lecture-values"]
+# %% tags=["lecture-values"]
 diag = LECTURE_FILTERS["diagonal"]
 x4 = LECTURE_IMAGE[None, :, :, None]         # NHWC: one image, one channel
 k4 = diag[:, :, None, None]                  # (kh, kw, in_channels, filters)
@@ -201,7 +201,7 @@ print("centre:  ", format_multiply_add(multiply_add_terms(LECTURE_IMAGE[1:3, 1:3
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### High where the filter matches the patch
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 display(matrix_equation_figure(LECTURE_IMAGE, diag, out_fast, title="Salvatore's first example"))
 say(f"Salvatore's slides point at two outputs. **{out_fast[2, 0]:.0f}** (bottom-left): "
     f"{format_multiply_add(multiply_add_terms(LECTURE_IMAGE[2:4, 0:2], diag))}, the patch's large "
@@ -216,7 +216,7 @@ say(f"Salvatore's slides point at two outputs. **{out_fast[2, 0]:.0f}** (bottom-
 # The same input with $\begin{bmatrix}0&1\\1&0\end{bmatrix}$ now responds to the *other*
 # diagonal: the patch that gave a low value above now gives the maximum.
 
-# %% slideshow={"slide_type": "-"} tags=["lecture-values"]
+# %% tags=["lecture-values"]
 anti = LECTURE_FILTERS["anti-diagonal"]
 out_anti = conv.conv2d(x4, anti[:, :, None, None])[0, :, :, 0]
 print("output:\n", out_anti)
@@ -227,7 +227,7 @@ print("largest response", out_anti.max(), "at", where, "=",
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The other diagonal
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 display(matrix_equation_figure(LECTURE_IMAGE, anti, out_anti, title="Salvatore's second example"))
 
 # %% [markdown] slideshow={"slide_type": "fragment"}
@@ -249,7 +249,7 @@ display(matrix_equation_figure(LECTURE_IMAGE, anti, out_anti, title="Salvatore's
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Test: a single 1 through an asymmetric kernel
 
-# %% slideshow={"slide_type": "-"}
+# %%
 impulse = np.zeros((1, 5, 5, 1))
 impulse[0, 2, 2, 0] = 1.0
 ramp = np.arange(1.0, 10.0).reshape(3, 3, 1, 1)
@@ -260,7 +260,7 @@ layer.build((None, 5, 5, 1))
 layer.set_weights([ramp])
 by_keras = np.asarray(layer(impulse.astype("float32")))
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 centre = (0, slice(1, 4), slice(1, 4), 0)
 display(matrices_figure({"kernel": ramp[:, :, 0, 0], "cross-correlation": corr[centre],
                          "true convolution": true_conv[centre], "Keras Conv2D": by_keras[centre]},
@@ -291,7 +291,7 @@ say(f"Keras equals cross-correlation: **{np.allclose(by_keras, corr)}**; "
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Output sizes: the formula, `coursekit` and Keras
 
-# %% slideshow={"slide_type": "-"} tags=["lecture-values", "remove-input"]
+# %% tags=["lecture-values", "remove-input"]
 rows = []
 for W, K, S, padding in [(4, 2, 1, "valid"), (4, 2, 1, "same"), (5, 3, 2, "valid"), (5, 3, 2, "same"),
                          (6, 4, 2, "same"), (224, 11, 4, "valid"), (227, 11, 4, "valid")]:
@@ -312,7 +312,7 @@ say("| W | K | S | padding | (before, after) | (W + P − K) // S + 1 | courseki
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Widget: a kernel sliding over an image
 
-# %% slideshow={"slide_type": "-"}
+# %%
 slider = KernelSlideWidget()
 slider
 
@@ -335,7 +335,7 @@ slider
 # **several filters** — kernel shape $(K, K, C_{in}, F)$ — and produces $F$ feature maps, the
 # output's channels.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 rgb = photo(gray=False, size=128)[None]                  # (1, H, W, 3)
 rng = np.random.default_rng(0)
 kernel = rng.normal(size=(3, 3, 3, 4))                   # 4 filters, each 3x3x3
@@ -365,7 +365,7 @@ print("one output cell = sum over 3x3x3 =", 3 * 3 * 3, "products (+ bias)")
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The stack, built by Keras
 
-# %% slideshow={"slide_type": "-"}
+# %%
 N, M = 3, 8
 inputs = h = keras.Input((32, 32, 3))
 for i in range(N):
@@ -404,7 +404,7 @@ display(fig)
 # window, **average pooling** the mean. A 2×2 pool with stride 2 halves height and width (¾ fewer
 # values) and has **no parameters**. On the lecture's 4×4 matrix:
 
-# %% slideshow={"slide_type": "-"}
+# %%
 print("max pool 2x2:\n", conv.max_pool2d(x4, 2)[0, :, :, 0])
 print("average pool 2x2:\n", conv.average_pool2d(x4, 2)[0, :, :, 0])
 by_keras = np.asarray(keras.layers.MaxPooling2D(2)(x4.astype("float32")))
@@ -421,7 +421,7 @@ print("Keras MaxPooling2D agrees:", np.allclose(by_keras, conv.max_pool2d(x4, 2)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Widget: pooling a shifted input
 
-# %% slideshow={"slide_type": "-"}
+# %%
 pool_widget = PoolingShiftWidget()
 pool_widget
 
@@ -445,7 +445,7 @@ pool_widget
 #
 # </details>
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 letter_h = POOL_IMAGES["letter H (12x12)"]()          # what the widget computes, without drawing
 h_rows = []
 for p in (2, 4):
@@ -464,7 +464,7 @@ display(table(h_rows, ["max pool", "shift (px)", "pooled cells unchanged", "rela
 # pooling); the fraction of active cells that did not change and the relative change
 # $\lVert after - before\rVert / \lVert before\rVert$.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 n_digits = 300
 inv = translation_invariance(digits[:n_digits], pool_sizes=(1, 2, 4, 8), shift=1)
 display(table([(f"{p}×{p}", v["unchanged"], v["relative_change"]) for p, v in inv.items()],
@@ -485,7 +485,7 @@ say(f"Mean over the first **{n_digits}** digits; window 1×1 is the detector map
 # 3×3 filters on those 8 channels. Our formula $(K \cdot K \cdot C_{in} + 1) \cdot F$ and Keras's
 # own `count_params()`:
 
-# %% slideshow={"slide_type": "-"} tags=["lecture-values"]
+# %% tags=["lecture-values"]
 counts = []
 for k, c_in, f in [(3, 1, 8), (3, 8, 16)]:
     layer = keras.layers.Conv2D(f, k)
@@ -507,7 +507,7 @@ say(f"The slides write $9+1 \\times 8 = 80$ and $8 \\times 3 \\times 3 + 1 \\tim
 # The slides compare with a fully connected layer: "FC: ~2300 parameters" per filter, "~2300 × 8 ~= 18500"
 # for eight, and "~4600 × 16 ~= 73700" for the second layer. One dense neuron per output map:
 
-# %% slideshow={"slide_type": "-"}
+# %%
 H = W = 48
 one_neuron = conv.dense_param_count(H * W, 1)                  # on the 48x48 image
 second = conv.dense_param_count((H // 2) * (W // 2) * 8, 1)    # on 8 maps pooled to 24x24
@@ -519,7 +519,7 @@ say(f"one dense neuron on a {H}×{W} image: **{one_neuron:,}** parameters, "
 # A fairer comparison: a dense layer producing the **same output** as the convolution
 # (48×48×8 values from a 48×48 image).
 
-# %% slideshow={"slide_type": "-"}
+# %%
 conv_layer = conv.conv2d_param_count(3, 1, 8)
 dense_same_output = conv.dense_param_count(H * W, H * W * 8)
 say(f"conv layer, eight 3×3 filters: **{conv_layer:,}** parameters; dense layer with the same "
@@ -533,7 +533,7 @@ say(f"conv layer, eight 3×3 filters: **{conv_layer:,}** parameters; dense layer
 # every position — a dense layer applied to each pixel, mixing channels without looking at
 # neighbours. It **reduces depth** cheaply before an expensive 3×3 or 5×5 (Inception, next lecture).
 
-# %% slideshow={"slide_type": "-"}
+# %%
 feat = rng.normal(size=(1, 14, 14, 64)).astype("float32")
 one_by_one = keras.layers.Conv2D(16, 1)
 by_keras = np.asarray(one_by_one(feat))                         # builds the layer
@@ -562,7 +562,7 @@ say(f"Keras `Conv2D(16, 1)` on a 14×14×64 map equals $x\\,W + b$ at all **{14 
 #
 # The number of parameters plummets; MobileNet is built from these.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from coursekit.cnn_architectures import separable_conv_param_count
 
 c_in, c_out = 64, 128

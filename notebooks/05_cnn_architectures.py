@@ -99,13 +99,13 @@ rf_widget
 # Three 3×3 layers see as far as one 7×7 layer, with fewer parameters and three
 # non-linearities instead of one:
 
-# %% slideshow={"slide_type": "-"}
+# %%
 C = 64
 rf_three = arch.receptive_field([(3, 1)] * 3)
 three_3x3 = 3 * conv.conv2d_param_count(3, C, C)
 one_7x7 = conv.conv2d_param_count(7, C, C)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say(f"Receptive field of three 3×3 layers: **{rf_three}** pixels.  \n"
     f"Parameters, {C} → {C} channels: three 3×3 layers **{three_3x3:,}**, "
     f"one 7×7 layer **{one_7x7:,}** ({one_7x7 / three_3x3:.2f}× more).")
@@ -116,7 +116,7 @@ say(f"Receptive field of three 3×3 layers: **{rf_three}** pixels.  \n"
 # Conv 6@5×5 → average pool → Conv 16@5×5 → average pool → Dense 120 → Dense 84 → softmax, tanh
 # activations, 32×32 input. Layer by layer, with each layer's receptive field:
 
-# %% slideshow={"slide_type": "-"} tags=["lecture-values"]
+# %% tags=["lecture-values"]
 lenet = arch.build_lenet5()
 show_table(lenet, font_size="90%")
 
@@ -140,7 +140,7 @@ show_table(alexnet, share=True, font_size="85%")
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Where AlexNet's parameters are
 
-# %% slideshow={"slide_type": "-"} tags=["lecture-values"]
+# %% tags=["lecture-values"]
 sh = arch.dense_parameter_shares(alexnet)
 rows = [(name, n, sh["shares"][name]) for name, n in sh["dense"].items()]
 rows += [("all three dense layers", sh["dense_total"], sh["dense_share"]),
@@ -148,7 +148,7 @@ rows += [("all three dense layers", sh["dense_total"], sh["dense_share"]),
 display(table(rows, ["layers", "parameters", "share"], formats={"share": "{:.1%}"}))
 conv_total = sh["total"] - sh["dense_total"]
 
-# %% slideshow={"slide_type": "-"} tags=["lecture-values", "remove-input"]
+# %% tags=["lecture-values", "remove-input"]
 say(f"FC6 alone (6·6·256 inputs × 4096 units) holds **{sh['dense']['fc6'] / 1e6:.2f} M** "
     f"of the **{sh['total'] / 1e6:.2f} M** parameters (**{sh['shares']['fc6']:.1%}**); "
     f"the three dense layers together **{sh['dense_share']:.1%}**. The five convolutions "
@@ -166,7 +166,7 @@ say(f"FC6 alone (6·6·256 inputs × 4096 units) holds **{sh['dense']['fc6'] / 1
 # and modular, but heavy (Asperti's slides, Bologna: "138M in VGG16 vs 60M of AlexNet"). Counted
 # from the configuration, layer by layer:
 
-# %% slideshow={"slide_type": "-"} tags=["lecture-values"]
+# %% tags=["lecture-values"]
 channels = [3, 64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512]
 conv_params = sum(conv.conv2d_param_count(3, a, b)
                   for a, b in zip(channels[:-1], channels[1:]))
@@ -178,7 +178,7 @@ to_conv5_3 = ([conv3] * 2 + [pool]) * 2 + ([conv3] * 3 + [pool]) * 2 + [conv3] *
 rf_conv5_3 = arch.receptive_field(to_conv5_3)
 rf_pool5 = arch.receptive_field(to_conv5_3 + [pool])
 
-# %% slideshow={"slide_type": "-"} tags=["lecture-values", "remove-input"]
+# %% tags=["lecture-values", "remove-input"]
 say(f"13 conv layers: **{conv_params:,}**; 3 dense layers: **{dense_params:,}** "
     f"({dense_params / vgg16_total:.1%}); total **{vgg16_total:,}** = "
     f"{vgg16_total / 1e6:.2f} M (AlexNet: {alexnet.count_params() / 1e6:.2f} M).  \n"
@@ -230,7 +230,7 @@ print(f"pool every 2: {n_pool} convs, field {with_pools(n_pool)} "
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### GoogLeNet's module "3a" on its 28×28×192 input
 
-# %% slideshow={"slide_type": "-"}
+# %%
 inp = keras.Input((28, 28, 192))
 out = arch.inception_module(inp, 64, 96, 128, 16, 32, 32)
 module = keras.Model(inp, out, name="inception_3a")
@@ -240,7 +240,7 @@ show_table(module, receptive_field=False, font_size="80%")
 without_reduction = sum(conv.conv2d_param_count(k, 192, f)
                         for k, f in [(1, 64), (3, 128), (5, 32), (1, 32)])
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say(f"The same four branches without the 1×1 reductions: **{without_reduction:,}** "
     f"parameters ({without_reduction / module.count_params():.1f}× the module's "
     f"{module.count_params():,}).")
@@ -259,7 +259,7 @@ say(f"The same four branches without the 1×1 reductions: **{without_reduction:,
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### A down-sampling block, layer by layer
 
-# %% slideshow={"slide_type": "-"}
+# %%
 inp = keras.Input((32, 32, 64))
 block = keras.Model(inp, arch.residual_block(inp, 64), name="basic_block")
 out = arch.residual_block(inp, 128, strides=2)
@@ -298,7 +298,7 @@ fan = 3 * 3 * 16                       # fan_in = fan_out of a 3x3 conv, 16 -> 1
 var_w = {"Glorot": 2 / (fan + fan), "He": 2 / fan}
 per_layer = {k: fan * v / 2 for k, v in var_w.items()}   # ReLU: fan_in Var(w) / 2
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 g1 = {k: (r["plain"][0], r["residual"][0]) for k, r in
       [("glorot", glorot), ("he", he), ("glorot_bn", glorot_bn)]}
 say(f"**Initialisation.** A ReLU layer multiplies the signal's second moment by "
@@ -400,7 +400,7 @@ display(param_table)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Where Keras and the notes differ
 
-# %% slideshow={"slide_type": "-"} tags=["lecture-values", "remove-input"]
+# %% tags=["lecture-values", "remove-input"]
 by_name = {r["name"]: r for r in nets}
 parts = []
 for name in ("densenet201", "resnet101"):
@@ -417,7 +417,7 @@ say("Keras's count does **not** match the notes everywhere: " + "; ".join(parts)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Depth, size and input
 
-# %% slideshow={"slide_type": "-"}
+# %%
 display(shape_table)
 missing = [r["name"] for r in nets if r["note"] == "not in keras.applications"]
 say(f"Not in `keras.applications` at all: {', '.join(missing)}.")
@@ -448,7 +448,7 @@ cost = alpha * beta_w**2 * gamma_r**2
 rows = [(phi, alpha**phi, beta_w**phi, round(224 * gamma_r**phi), cost**phi)
         for phi in range(4)]
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say(f"A 3×3 layer, 64 → 128 channels: standard {std:,} parameters, separable {sep:,} "
     f"(**{std / sep:.1f}×** fewer). MobileNetV2 has **{mobile:.2f} M** parameters, "
     f"ResNet-50 **{res50:.2f} M** ({res50 / mobile:.1f}×).")
@@ -475,7 +475,7 @@ display(table(rows, ["φ", "depth ×", "width ×", "resolution (px)", "FLOPs ×"
 # expanded to many. **Max unpooling** puts each value back where the pooling found its maximum;
 # **UpSampling2D** repeats it; **Conv2DTranspose** multiplies it by a *learned* kernel:
 
-# %% slideshow={"slide_type": "-"}
+# %%
 x = np.array([[1, 3, 2, 0], [4, 2, 1, 5], [0, 1, 7, 2], [3, 2, 1, 1]], float)
 kernel = [[1.0, 0.5], [0.25, 0.0]]    # Conv2DTranspose's kernel (learned)
 panels = arch.upsampling_comparison(x, kernel)
@@ -486,7 +486,7 @@ display(upsampling_figure(panels, kernel))
 #
 # Receptive fields grow through the encoder as before.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 unet = build_tiny_unet((64, 64, 1), base_filters=8, levels=2)
 unet_rows = arch.layer_table(unet)
 half = [r["name"] for r in unet_rows].index("up2")
@@ -498,7 +498,7 @@ display(layer_table_html(unet_rows[:half], font_size="85%"))
 # A 2×2 stride-2 transposed convolution spreads each unit over a 2×2 block and adds no field; after
 # it, units see different numbers of pixels depending on where they sit in that block: "n/a".
 
-# %% slideshow={"slide_type": "-"}
+# %%
 display(layer_table_html(unet_rows[half:], font_size="80%"))
 say(f"The whole U-Net: {unet.count_params():,} parameters.")
 
@@ -530,7 +530,7 @@ epochs = len(history.history["loss"])
 say(f"Test accuracy after {epochs} epochs: **{test_acc:.1%}** "
     f"on {len(x_test)} test digits.")
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 display(history_figure(history.history, title="small CNN on the 8x8 digits",
                        figsize=(8.0, 3.6)))
 
@@ -540,7 +540,7 @@ display(history_figure(history.history, title="small CNN on the 8x8 digits",
 # The activations of the two convolutional layers and the pooling layer for one test digit (the
 # first 8 channels of each): edge-filtered copies of the digit first, coarser maps after pooling.
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 maps = arch.feature_maps(cnn, x_test[0], ["conv1", "conv2", "pool"])
 predicted = int(cnn.predict(x_test[:1], verbose=0).argmax())
 say(f"Predicted {predicted}, true {int(y_test[0])}.")
@@ -557,7 +557,7 @@ display(feature_maps_figure(x_test[0], maps))
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Activation maximisation on the digits CNN
 
-# %% slideshow={"slide_type": "-"}
+# %%
 steps = 40
 am = arch.activation_maximization(cnn, steps=steps, learning_rate=0.05, l2=0.05)
 means = np.stack([x_train[y_train == c, ..., 0].mean(axis=0) for c in range(10)])

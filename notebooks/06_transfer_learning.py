@@ -73,12 +73,12 @@ keras = import_keras()
 #   ships with random stroke width, rotation, slant, scale and shift, and reduced to 8×8 the way the
 #   UCI digits were. No image of a 5–9 is in it.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 x_src, y_src = tl.source_task_data()
 x_tr, y_tr, x_te, y_te = tl.target_task_data(n_per_class=10, seed=0)
 source = tl.source_task_summary(x_src, y_src)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 per_class = source["per_class"]
 say(f"**Source task: {source['classes']} classes, {source['images']:,} images** ({source['fonts']} fonts; "
     f"{per_class.min()} to {per_class.max()} images per class, median {np.median(per_class):.0f}). "
@@ -90,7 +90,7 @@ table([(g, n, chars, f"{lo}–{hi}" if lo != hi else f"{lo}", total) for g, n, c
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Source and target images
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say(f"**Target task:** {len(x_tr)} labelled training images ({len(x_tr) // len(tl.TARGET_DIGITS)} per digit), "
     f"{len(x_te)} test images, labels {sorted(set(y_tr.tolist()))} (= digit − {tl.TARGET_DIGITS[0]}).")
 display(task_examples_figure(x_src, y_src, x_tr, y_tr + tl.TARGET_DIGITS[0]))
@@ -102,7 +102,7 @@ display(task_examples_figure(x_src, y_src, x_tr, y_tr + tl.TARGET_DIGITS[0]))
 # target test image: the class of the **nearest source image** (Euclidean distance between the
 # pixel vectors; no network involved):
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 near = tl.nearest_source_classes(x_src, y_src, x_te, y_te)
 display(table([(digit, n, ",  ".join(f"{name} ({share:.0%})" for name, share in top))
                for digit, n, top in near["rows"]],
@@ -118,14 +118,14 @@ say(f"For **{near['glyph_share']:.0%}** of the target test images the nearest so
 # in the Keras cache or can be downloaded, and otherwise the shipped base — and prints which
 # one and why.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 base = tl.load_pretrained_base(source="auto")
 if base.name != "digits_base":                 # the experiments use the shipped base
     base = tl.load_pretrained_base(source="shipped")
 shipped = base
 parts = tl.parameter_breakdown(shipped)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say(f"`{shipped.name}`: input {shipped.input_shape[1:]}, output {shipped.output_shape[1:]}, "
     f"**{parts['total']:,} parameters**: {parts['weights']:,} convolution weights, "
     f"{parts['bn_gamma_beta']:,} BatchNormalization $\\gamma, \\beta$ and {parts['bn_moving']:,} BN moving means "
@@ -135,7 +135,7 @@ say(f"`{shipped.name}`: input {shipped.input_shape[1:]}, output {shipped.output_
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The shipped base, layer by layer (ReLU layers left out)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 rows = [r for r in arch.layer_table(shipped) if r["params"] or r["type"] == "MaxPooling2D"]
 table([(r["name"], r["type"], str(tuple(r["output_shape"][1:])), r["params"],
         "{}x{}".format(*r["receptive_field"]) if r["receptive_field"] else "")
@@ -150,7 +150,7 @@ table([(r["name"], r["type"], str(tuple(r["output_shape"][1:])), r["params"],
 # First test: a logistic regression on raw pixels vs on the shipped base's features, with 3 and with
 # 10 labelled images per class.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 from sklearn.linear_model import LogisticRegression
 
 scores = []
@@ -161,7 +161,7 @@ for n in (3, 10):
     feat = LogisticRegression(max_iter=2000).fit(fa, ya)
     scores.append((n, raw.score(xb.reshape(len(xb), -1), yb), feat.score(fb, yb)))
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 say(f"Features: {fa.shape[1]} numbers per image (the base's {shipped.output_shape[-1]} channels, averaged "
     f"over its {shipped.output_shape[1]}×{shipped.output_shape[2]} positions) instead of {xa[0].size} pixels. "
     "Test accuracy of the logistic regression:")
@@ -178,11 +178,11 @@ table([(n, 5 * n, r, f, 100 * (f - r)) for n, r, f in scores],
 # transfer-learning guide recommends (what that flag does and does not do in Keras 3: the
 # BatchNormalization slide). Only the head's weights are trained:
 
-# %% slideshow={"slide_type": "-"}
+# %%
 head_base = tl.load_pretrained_base(source="shipped")
 model = tl.build_transfer_model(head_base, num_classes=5)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 head = model.layers[-1]
 n_trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 say(f"Total parameters **{model.count_params():,}**; trainable **{n_trainable:,}** = the head's "
@@ -211,7 +211,7 @@ history = model.fit(x_tr, y_tr, batch_size=16, epochs=20,
                     validation_data=(x_val, y_val), verbose=0)
 test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 logs = history.history
 say(f"`history.history` has the keys {', '.join(f'`{k}`' for k in logs)}, {len(logs['loss'])} values each. "
     f"{len(x_tr)} training / {len(x_val)} validation / {len(x_test)} test images. After the last epoch: "
@@ -229,7 +229,7 @@ display(history_figure(history, figsize=(10, 3.6)))
 # After changing `trainable`, **compile again**: the training step that `compile` prepares holds the
 # list of trainable weights, and a change of `trainable` does not reach it otherwise.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 tl.unfreeze_top_layers(head_base, 6)           # the base inside `model`
 model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),    # 10x lower
               loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -254,7 +254,7 @@ table(layer_rows, ["layer", "type", "trainable", "trainable parameters"], font_s
 # **Try it.** Call `tl.unfreeze_top_layers(base, 3)` instead. Which layers train, and how many weights
 # does fine-tuning adjust?
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown]
 # <details><summary>Answer</summary>
 #
 # `base.layers[-3:]` is `conv4`, `bn4`, `relu4`: `bn4` is counted but stays frozen and `relu4` has no
@@ -274,7 +274,7 @@ table(layer_rows, ["layer", "type", "trainable", "trainable parameters"], font_s
 # * **fine-tuned** — the frozen run, then the top 6 layers (`conv3` to `relu4`, BN kept frozen) unfrozen at a
 #   lower learning rate.
 
-# %% slideshow={"slide_type": "-"}
+# %%
 LABELS, EPOCHS, FINE_TUNE_AFTER, BATCH = 3, 10, 5, 4   # more EPOCHS: smoother curves
 LR, LR_FINE = 1e-2, 1e-3
 result = tl.compare_strategies(
@@ -293,7 +293,7 @@ display(strategy_curves_figure(result))
 # The Bologna lesson notes: with transfer "we start from higher performance, we learn faster and we
 # have a higher accuracy max". In this run (the mean over the epochs measures how fast it learns):
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 names = {"scratch": "from scratch", "frozen": "frozen base", "fine_tuned": "fine-tuned"}
 columns = ["strategy", "after epoch 1", "mean over the epochs", "best", "last epoch"]
 display(table([(names[k], result[k][0], np.mean(result[k]), max(result[k]), result[k][-1]) for k in names],
@@ -316,7 +316,7 @@ say(f"The pretrained base starts {100 * (result['frozen'][0] - result['scratch']
 # **Try it.** Set `LABELS = 10` and run the comparison again. Does the pretrained base still win,
 # and by as much?
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown]
 # <details><summary>Answer</summary>
 #
 # It still wins, by much less. The pretrained base still starts far ahead after the first epoch, but
@@ -348,10 +348,10 @@ say(f"The pretrained base starts {100 * (result['frozen'][0] - result['scratch']
 # with its BN layers trainable or frozen; the outer model called with each `training` value. Largest
 # difference from the base's inference output:
 
-# %% slideshow={"slide_type": "-"}
+# %%
 flags = tl.training_flag_demo(x_tr)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 columns = ["BN layers trainable", "outer training=None", "outer training=False", "outer training=True"]
 display(table([(str(bn), *(flags[(bn, t)] for t in (None, False, True))) for bn in (True, False)],
               columns, formats={c: "{:.4g}" for c in columns[1:]}))
@@ -366,10 +366,10 @@ say(f"Only **trainable** BN layers under an outer `training=True` (as in `fit`) 
 # layers trainable) and after `unfreeze_top_layers` (BN layers frozen, as in the recipe); compare the
 # BN layers' moving statistics before and after:
 
-# %% slideshow={"slide_type": "-"}
+# %%
 pitfall = tl.bn_pitfall_demo(n_per_class=10, epochs=1)
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 naive, careful = pitfall["naive"], pitfall["careful"]
 say(f"`base.trainable = True`: moving means moved by up to {naive['max_abs_change_mean']:.3f}, variances by "
     f"up to {naive['max_abs_change_var']:.3f}. `unfreeze_top_layers`: changes of exactly "
@@ -378,7 +378,7 @@ say(f"`base.trainable = True`: moving means moved by up to {naive['max_abs_chang
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Largest change of each BN layer's moving statistics
 
-# %% slideshow={"slide_type": "-"} tags=["remove-input"]
+# %% tags=["remove-input"]
 display(bn_pitfall_figure(pitfall))
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -398,7 +398,7 @@ display(bn_pitfall_figure(pitfall))
 # Build it with `base(inputs)` instead (or `training=True`) and train the head: do the base's moving
 # statistics change?
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown]
 # <details><summary>Answer</summary>
 #
 # No. `base.trainable = False` makes every BN layer inside non-trainable, and a non-trainable BN layer

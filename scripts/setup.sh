@@ -2,13 +2,15 @@
 # Idempotent set-up used by `make course` and `make test`.
 #   scripts/setup.sh          Python venv with the course (JupyterLab, TensorFlow, nbgrader, ...), bubblewrap (grading sandbox)
 #   scripts/setup.sh --test   ... plus test tools, Debian's Chromium (browser tests) and npm assets (offline decks)
+#   scripts/setup.sh --hub    ... the course plus JupyterHub and its proxy (`coursekit hub`, make hub)
 #   scripts/setup.sh --find-python   print the Python step 1 would use (PYTHON=/path/to/python to choose), and stop
 # Re-running is cheap: each step is skipped when its inputs have not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_test=0
+want_test=0 want_hub=0
 [ "${1:-}" = "--test" ] && want_test=1
+[ "${1:-}" = "--hub" ] && want_hub=1
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
@@ -43,10 +45,12 @@ fi
 
 extras=""
 [ $want_test = 1 ] && extras="[test]"
+[ $want_hub = 1 ] && extras="[hub]"
 stamp=".venv/.coursekit-installed$extras"
 up_to_date() { [ -f "$1" ] && [ ! pyproject.toml -nt "$1" ]; }
-# The test install is the course plus test tools: after `make test`, `make course` has nothing to install.
-if ! up_to_date "$stamp" && ! { [ -z "$extras" ] && up_to_date ".venv/.coursekit-installed[test]"; }; then
+# The test install is the course plus the hub plus test tools: after `make test`, `make course` and
+# `make hub` have nothing to install.
+if ! up_to_date "$stamp" && ! { [ "$extras" != "[test]" ] && up_to_date ".venv/.coursekit-installed[test]"; }; then
   say "installing coursekit$extras and its dependencies (about 1.5 minutes the first time)"
   # (pip's notes about unreachable extra index locations of this machine are noise: filtered out)
   if ! .venv/bin/pip install --quiet --disable-pip-version-check -e ".$extras" >.venv/pip-install.log 2>&1; then
@@ -60,7 +64,14 @@ if ! up_to_date "$stamp" && ! { [ -z "$extras" ] && up_to_date ".venv/.coursekit
   touch "$stamp"
 fi
 
-# 2. Front-end assets for offline slide decks (reveal.js, MathJax, widget renderer), from npm.
+# The hub's proxy (configurable-http-proxy) comes from npm: on a fresh Debian server, Node.js first.
+if [ $want_hub = 1 ] && ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  say "installing Debian's nodejs and npm for JupyterHub's proxy"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
+# 2. From npm: the offline slide decks' assets (reveal.js, MathJax, widget renderer) and JupyterHub's proxy.
 if [ -f package.json ] && command -v npm >/dev/null; then
   if [ ! -d node_modules ] || [ package.json -nt node_modules ]; then
     say "installing offline deck assets from npm"

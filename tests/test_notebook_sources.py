@@ -137,8 +137,8 @@ def _notebook_with_outputs():
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     md = nbformat.v4.new_markdown_cell("# Title", metadata={"slideshow": {"slide_type": "slide"}})
-    cell = nbformat.v4.new_code_cell("1 + 1\n", metadata={"slideshow": {"slide_type": "-"}, "tags": ["lecture-values"],
-                                                        "collapsed": True})
+    cell = nbformat.v4.new_code_cell("1 + 1\n", metadata={"slideshow": {"slide_type": "fragment"},
+                                                        "tags": ["lecture-values"], "collapsed": True})
     cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
     cell.execution_count = 1
     nb.cells += [md, cell]
@@ -157,10 +157,10 @@ def test_clean_notebooks_strips_outputs_and_creates_the_pair(tmp_path):
     assert not clean_notebooks.has_outputs(cleaned)
     assert [c.id for c in cleaned.cells] == ids
     assert cleaned.cells[1].source == "1 + 1"          # a trailing newline would not survive the .py
-    assert cleaned.cells[1].metadata == {"slideshow": {"slide_type": "-"}, "tags": ["lecture-values"]}
+    assert cleaned.cells[1].metadata == {"slideshow": {"slide_type": "fragment"}, "tags": ["lecture-values"]}
     assert cleaned.metadata["kernelspec"]["name"] == "python3"
     py = (tmp_path / "a.py").read_text()
-    assert '# %% slideshow={"slide_type": "-"} tags=["lecture-values"]\n1 + 1' in py
+    assert '# %% slideshow={"slide_type": "fragment"} tags=["lecture-values"]\n1 + 1' in py
     assert clean_notebooks.main(["--check", str(path)]) == 0
 
 

@@ -1,4 +1,4 @@
-"""Lecture notebooks: every cell a slide, each executes without error within its time budget.
+"""Lecture notebooks: valid slide types, each executes without error within its time budget.
 
 (That each notebook is a jupytext pair without outputs is tests/test_notebook_sources.py; the numbers
 and facts each lecture must show are in tests/test_lecture_NN_*.py; numbers in markdown and text in
@@ -23,7 +23,13 @@ from support.lectures import LECTURES, errors, executed
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "artifacts"
-SLIDE_TYPES = {"slide", "subslide", "fragment", "notes", "skip", "-"}
+# A cell without a slide type continues the current slide (nbconvert reads a missing slide_type as "-",
+# so the offline decks are the same); so does an empty one, what JupyterLab's property inspector writes
+# for "-" (both nbconvert and jupyterlab-slideshow treat "" as no type).  The literal "-" is refused:
+# jupyterlab-slideshow, the live mode (docs/live-slides.md), puts such a cell on no slide at all, so it
+# would never be shown while presenting.
+SLIDE_TYPES = {"slide", "subslide", "fragment", "notes", "skip"}
+CONTINUE = (None, "")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
@@ -33,13 +39,42 @@ def _ids(paths):
 
 # -- source checks (fast) -------------------------------------------------------------------------
 
+def slide_type_problems(nb) -> list[str]:
+    """What is wrong with the notebook's slide types, one line per bad cell (empty when all is well)."""
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        kind = cell.metadata.get("slideshow", {}).get("slide_type")
+        if kind == "-":
+            problems.append(f'cell {i}: slide_type {kind!r} is never shown in the live slideshow (jupyterlab-slideshow '
+                            'puts such a cell on no slide); remove the slide type to continue the slide (in the .py '
+                            'delete slideshow={...} from the cell\'s "# %%" line); the offline decks stay the same')
+        elif kind not in CONTINUE and kind not in SLIDE_TYPES:
+            problems.append(f"cell {i}: unknown slide_type {kind!r}; use one of {sorted(SLIDE_TYPES)} "
+                            "or none to continue the slide")
+    if nb.cells and nb.cells[0].metadata.get("slideshow", {}).get("slide_type") != "slide":
+        problems.append('cell 0: a deck starts with a slide (slide_type "slide")')
+    return problems
+
+
 @pytest.mark.parametrize("path", LECTURES, ids=_ids(LECTURES))
-def test_every_cell_has_slide_metadata(path):
-    nb = nbformat.read(path, as_version=4)
-    bad = [i for i, c in enumerate(nb.cells)
-           if c.metadata.get("slideshow", {}).get("slide_type") not in SLIDE_TYPES]
-    assert not bad, f"{path.name}: cells {bad} lack metadata.slideshow.slide_type in {sorted(SLIDE_TYPES)}"
-    assert nb.cells[0].metadata["slideshow"]["slide_type"] == "slide", "a deck starts with a slide"
+def test_slide_types_work_in_the_live_and_offline_decks(path):
+    problems = slide_type_problems(nbformat.read(path, as_version=4))
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)
+
+
+def test_slide_type_check_refuses_dash_and_unknown_types_and_accepts_none():
+    """The check itself: a lecturer who writes "-" (or a typo) is told why and how to fix it."""
+    def nb(*types):
+        cells = [nbformat.v4.new_markdown_cell("x", metadata={} if t is None else {"slideshow": {"slide_type": t}})
+                 for t in types]
+        return nbformat.v4.new_notebook(cells=cells)
+
+    assert slide_type_problems(nb("slide", None, "fragment", "", "subslide", "notes", "skip")) == []
+    dash = slide_type_problems(nb("slide", None, "-"))
+    assert len(dash) == 1 and dash[0].startswith("cell 2: slide_type '-'") and "jupyterlab-slideshow" in dash[0]
+    typo = slide_type_problems(nb("slide", "fragmnet"))
+    assert len(typo) == 1 and "unknown slide_type 'fragmnet'" in typo[0]
+    assert slide_type_problems(nb(None, "slide")) == ['cell 0: a deck starts with a slide (slide_type "slide")']
 
 
 # -- execution ------------------------------------------------------------------------------------

@@ -62,6 +62,13 @@ NOT_RUN_HERE = {
     "the workers the same way (--nthreads 1)",
     ".venv/bin/coursekit grade 04_convolution moodle_export.zip --scheduler tcp://HOST:8786": "needs a Dask "
     "cluster at HOST; tests/test_cluster.py grades through a local one",
+    'sudo make hub ROSTER=class.csv HUB_ARGS="--ip 0.0.0.0 --port 8000"': "makes Unix accounts and serves until "
+    "stopped; tests/browser/test_browser_5_hub.py runs its two steps (coursekit hub setup, coursekit hub start) "
+    "on a roster of four and takes a class through them in Chromium",
+    "sudo .venv/bin/coursekit hub setup class.csv": "makes Unix accounts; tests/browser/test_browser_5_hub.py "
+    "runs it (tests/test_hub.py checks the roster's errors)",
+    "coursekit grade 01_neuron /srv/coursekit/exchange/coursekit/inbound --course-dir ~/course --release-feedback":
+    "runs in a TA's account on the hub; tests/browser/test_browser_5_hub.py runs it there, as the TA",
 }
 
 # What a command on the README must be rewritten to, to run on this Linux machine.
@@ -84,9 +91,10 @@ class Command:
 def readme_blocks(text: str) -> list[tuple[str, str, str]]:
     """(section, language, body) of every fenced block, in order."""
     blocks, section = [], ""
-    for part in re.split(r"(^```[a-z]*\n.*?^```$)", text, flags=re.S | re.M):
-        if part.startswith("```"):
-            language, body = part[3:].split("\n", 1)
+    # a fence may be indented (a block inside a numbered step)
+    for part in re.split(r"(^ *```[a-z]*\n.*?^ *```$)", text, flags=re.S | re.M):
+        if part.lstrip(" ").startswith("```"):
+            language, body = part.lstrip(" ")[3:].split("\n", 1)
             blocks.append((section, language, body.rsplit("```", 1)[0]))
         else:
             headings = re.findall(r"^## (.+)$", part, flags=re.M)
@@ -315,6 +323,21 @@ def check_grades(scratch: Path, output: str) -> None:
     assert alan < ada
 
 
+def write_class_list(scratch: Path) -> dict[str, int]:
+    """The README's example class list (its block that starts with the CSV header) as class.csv; role counts."""
+    body = next(b for _, lang, b in readme_blocks(README.read_text()) if b.startswith("username,role,name\n"))
+    (scratch / "class.csv").write_text(body)
+    rows = list(csv.DictReader(body.splitlines()))
+    return {role: sum(r["role"] == role for r in rows) for role in ("instructor", "ta", "student")}
+
+
+def check_class_list(scratch: Path, output: str) -> None:
+    counts = write_class_list(scratch)
+    assert "the class list is valid" in output, output
+    for role, n in counts.items():  # none of the README's example people has an account here
+        assert re.search(rf"^{role}s +{n} \({n} new account", output, flags=re.M), output
+
+
 AFTER = {  # a check of what a command promised, by a word of the command
     "coursekit release": lambda scratch, out: [
         (scratch / "grading" / "release" / a / f"{a}.ipynb").is_file() or pytest.fail(f"{a} not released")
@@ -327,6 +350,7 @@ AFTER = {  # a check of what a command promised, by a word of the command
     "decks notebooks/02_gradient_descent.ipynb -o ~/usb-stick/decks": lambda scratch, out: (
         (scratch.parent / "home" / "usb-stick" / "decks" / "02_gradient_descent.slides.html").is_file()
         or pytest.fail(out[-2000:])),
+    "hub setup class.csv --check": check_class_list,
     "--check-fit": lambda scratch, out: (
         re.search(r"05_cnn_architectures\.slides\.html: all \d+ slides fit 1280x720", out) or pytest.fail(out[-2000:])),
 }
@@ -357,6 +381,8 @@ def test_readme_section_commands_work_as_written(section, scratch, tmp_path):
             continue
         if MOODLE_ZIP in command.line:
             make_moodle_zip(scratch)
+        if "class.csv" in command.line:
+            write_class_list(scratch)
         output = run_command(command, scratch, env)
         for words, check in AFTER.items():
             if words in command.line:

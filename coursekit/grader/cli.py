@@ -1,19 +1,24 @@
 """Grade one assignment, from the LMS export to grades, feedback and a report.
 
 Give the assignment's name and the submissions: zip files exported from Moodle
-or Canvas, or folders holding <student>/<notebook>.ipynb.  Every notebook runs
+or Canvas, folders holding <student>/<notebook>.ipynb, or nbgrader's exchange
+(<exchange>/<course id>/inbound, where `nbgrader submit` and the Assignments tab
+put them; a student's newest submission counts).  Every notebook runs
 in a sandbox against the course's hidden tests; a broken submission costs only
 that submission, and is listed as a problem at the end.  The grades go into the
 nbgrader gradebook of the course (so Formgrader shows them), the graded
 notebooks into autograded/ and the students' feedback into feedback/ of the
 course; grades.csv and report.html into --out (default:
 <course>/reports/<assignment>/).  Rerunning the same command resumes: what is
-already graded is not graded again.
+already graded is not graded again.  --release-feedback then hands each
+exchange submission's feedback back through nbgrader's release_feedback, so
+each student gets their own with `nbgrader fetch_feedback` (the Assignments tab).
 
 examples:
   coursekit grade 01_neuron moodle_export.zip      # the course in ./grading
   coursekit grade 04_convolution late/ canvas.zip --course-dir /srv/course
   coursekit grade 01_neuron moodle_export.zip --scheduler tcp://gradehost:8786   # on a Dask cluster
+  coursekit grade 01_neuron /srv/nbgrader/exchange/dl101/inbound --course-dir /srv/course --release-feedback
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     default = Limits()
     parser.add_argument("assignment", help="assignment name, e.g. 01_neuron")
-    parser.add_argument("submissions", nargs="+", help="folders and/or LMS zip exports (Moodle, Canvas)")
+    parser.add_argument("submissions", nargs="+", help="folders and/or LMS zip exports (Moodle, Canvas), "
+                        "or the exchange's <exchange>/<course id>/inbound")
     # Same option and default as `coursekit release`, so the two commands meet in one course.
     parser.add_argument("--course-dir", "--course", dest="course", metavar="DIR", default=str(DEFAULT_COURSE_DIR),
                         help="nbgrader course directory, set up by `coursekit release` (default: ./grading)")
@@ -62,6 +68,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lms-scale-to", type=float, default=None, metavar="POINTS",
                         help="write LMS grades out of POINTS (the LMS assignment's maximum) instead of the "
                         "nbgrader maximum")
+    parser.add_argument("--release-feedback", action="store_true",
+                        help="after grading, release the feedback of exchange submissions with nbgrader's "
+                        "release_feedback, for the students to fetch (`nbgrader fetch_feedback`)")
+    parser.add_argument("--exchange", metavar="DIR", default=None,
+                        help="nbgrader's exchange root for --release-feedback (default: the course's "
+                        "c.Exchange.root)")
+    parser.add_argument("--course-id", metavar="ID", default=None,
+                        help="the course id in the exchange for --release-feedback (default: the course's "
+                        "c.CourseDirectory.course_id)")
 
 
 def check_submissions(paths: list[str]) -> None:
@@ -102,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
         raise unknown("assignment", args.assignment, ASSIGNMENT_NAMES)
     check_submissions(args.submissions)
     check_course(args.course)
+    if args.release_feedback:
+        from .exchange import settings
+
+        settings(args.course, args.exchange, args.course_id)  # a missing exchange fails before any grading
 
     from .pipeline import grade_assignment
     from .sandbox import Limits, probe
@@ -122,9 +141,20 @@ def run(args: argparse.Namespace) -> int:
           f"in {result.seconds:.1f} s")
     for line in result.problems:
         print(f"problem: {line}")
+    for line in result.notes:
+        if "older than" in line:  # a resubmission: only the newest is graded (collect.py)
+            print(f"note: {line}")
     print(f"grades:   {os.path.relpath(result.csv)}")
     print(f"report:   {os.path.relpath(result.report)}")
     for path in result.lms_files:
         print(f"LMS:      {os.path.relpath(path)}  (import it into {os.path.basename(path).split('_')[0].title()})")
     print(f"feedback: {os.path.relpath(os.path.join(os.path.abspath(args.course), 'feedback'))}/")
+    if args.release_feedback:
+        from .exchange import release_feedback
+
+        done = release_feedback(args.course, args.assignment, args.exchange, args.course_id)
+        print(f"released: feedback of {len(done.students)} student(s) to {done.exchange} "
+              "(students: `nbgrader fetch_feedback` or the Assignments tab)")
+        if done.not_released:
+            print(f"not released (not submitted through the exchange): {', '.join(done.not_released)}")
     return 0

@@ -7,7 +7,12 @@ Recognised names (the student id becomes ``<slug>_<lms id>``, e.g. ``jane_doe_12
 * Canvas:              ``doejane_12345_678910_01_neuron.ipynb`` (``doejane_LATE_12345_678910_...`` when
   late; Canvas appends ``-1``, ``-2`` to a resubmitted file's name)
 * a plain folder:      ``<student_id>/01_neuron.ipynb``; nbgrader's exchange and ``submitted/``
-  folders too (``<student>+<assignment>+<time>/`` and ``<student>/<assignment>/``, ``timestamp.txt`` beside)
+  folders too (``<student>+<assignment>+<time>+<random>/`` and ``<student>/<assignment>/``, ``timestamp.txt``
+  beside).  An exchange course folder (``<exchange>/<course>``, which holds ``inbound/``), or an exchange
+  of one course, is read from its ``inbound/``; other assignments' submissions in it are left alone.
+
+Several submissions of one student (resubmitted to the exchange, or in several exports): the newest
+counts, as ``nbgrader collect`` decides, and each skipped one is named in ``Collected.notes``.
 
 Names: a zip member name without the UTF-8 flag is read as UTF-8 when its bytes are UTF-8 (what
 most zip tools write), else in the legacy code page cp437.  Student ids are ASCII: accents and
@@ -16,7 +21,9 @@ with ``anyascii``); first and last names keep their Unicode spelling for the gra
 
 Result: ``<course>/submitted/<student>/<assignment>/<notebook>.ipynb`` plus ``timestamp.txt``
 (the submission time, in UTC: the zip member's time read in ``c.Deadlines.timezone``, the file's
-time for a folder, or the exchange's own ``timestamp.txt``), and
+time for a folder, or the exchange's own ``timestamp.txt``), the exchange's ``submission_secret.txt``
+when the submission came through it (``nbgrader release_feedback`` needs it to address the feedback
+to the student who submitted: ``coursekit.grader.exchange``), and
 ``<course>/.coursekit/lms/<assignment>.json``: each student's LMS (moodle, canvas or folder) and LMS
 id, which ``coursekit.grader.lms`` needs to write the gradebook import files.
 Nothing is ever extracted by the names inside a zip (no path traversal): each member is read and
@@ -36,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
+SECRET = "submission_secret.txt"  # written by `nbgrader submit`; release_feedback hashes it into the file name
 
 MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_(?P<file>.*)$")
 # Canvas keeps the letters of any script in the name part (it strips only punctuation and spaces).
@@ -57,6 +65,7 @@ class Submission:
     lms_id: str | None = None  # Moodle's participant number, Canvas's user id
     lms_name: str | None = None  # the name as the LMS wrote it (Canvas: "doejane")
     lms_late: bool = False  # Canvas marked it _LATE_
+    secret: str | None = None  # the exchange's submission_secret.txt (None: not from the exchange)
 
 
 @dataclass
@@ -139,9 +148,16 @@ def collect(inputs: list[str], course_dir: str, assignment: str, notebooks: list
         timezone = late.settings(record.load_config(course_dir)).timezone
     out = Collected()
     found: dict[tuple[str, str], tuple[bytes, Submission, dt.datetime | None]] = {}
+    others: set[str] = set()  # exchange submissions of other assignments, left alone
     for src in inputs:
-        for relpath, read, mtime in _members(src, out, timezone):
-            _accept(src, relpath, read, mtime, notebooks, found, out, assignment)
+        src = exchange_inbound(src)
+        for relpath, read, mtime, secret in _members(src, out, timezone):
+            if _other_assignment(relpath, assignment):
+                others.add(relpath.split("/")[0])
+                continue
+            _accept(src, relpath, read, mtime, notebooks, found, out, assignment, secret)
+    if others:
+        out.notes.append(f"{len(others)} submission(s) of other assignments in the exchange; left alone")
     for (student, notebook), (data, sub, mtime) in sorted(found.items()):
         folder = os.path.join(course_dir, "submitted", student, assignment)
         os.makedirs(folder, exist_ok=True)
@@ -152,15 +168,42 @@ def collect(inputs: list[str], course_dir: str, assignment: str, notebooks: list
             with open(path + ".tmp", "wb") as fh:
                 fh.write(data)
             os.replace(path + ".tmp", path)
-        if new or not os.path.exists(ts):  # a new submission's time replaces the old one
+        # A new submission's time replaces the old one; the exchange's own time always does (a resubmission
+        # of the same notebook is a new submission with its own time and secret).
+        if new or not os.path.exists(ts) or sub.secret is not None:
             with open(ts, "w") as fh:
                 fh.write(sub.timestamp or _stamp(mtime or dt.datetime.now(dt.timezone.utc)))
+        secret = os.path.join(folder, SECRET)
+        if sub.secret is not None:
+            with open(secret, "w") as fh:
+                fh.write(sub.secret)
+        elif new and os.path.exists(secret):  # the old exchange submission's secret is not this one's
+            os.remove(secret)
         with open(ts) as fh:
             sub.timestamp = fh.read().strip()
         sub.path = path
         out.submissions.append(sub)
     save_lms_ids(course_dir, assignment, out.submissions)
     return out
+
+
+def exchange_inbound(src: str) -> str:
+    """``src``, or the ``inbound/`` submissions folder when ``src`` is an exchange course folder
+    (``<exchange>/<course>``) or an exchange root holding one course (``<exchange>``): the released
+    notebooks in ``outbound/`` are not submissions."""
+    if not os.path.isdir(src) or os.path.isdir(os.path.join(src, "submitted")):  # an nbgrader course folder
+        return src
+    if os.path.isdir(os.path.join(src, "inbound")):
+        return os.path.join(src, "inbound")
+    courses = [d.path for d in os.scandir(src) if d.is_dir() and os.path.isdir(os.path.join(d.path, "inbound"))]
+    return os.path.join(courses[0], "inbound") if len(courses) == 1 else src
+
+
+def _other_assignment(relpath: str, assignment: str) -> bool:
+    """Whether ``relpath`` is in an exchange folder ``<student>+<other assignment>+<time>...``."""
+    top = relpath.split("/")[0]
+    parts = top.split("+")
+    return "/" in relpath and len(parts) >= 3 and parts[1] != assignment
 
 
 def _stamp(when: dt.datetime) -> str:
@@ -195,17 +238,19 @@ def load_lms_ids(course_dir: str, assignment: str) -> dict[str, dict]:
 
 
 def _members(src: str, out: Collected, timezone: str = "UTC"):
-    """Yield (relative path, reader, submission time: aware datetime or an nbgrader timestamp string)."""
+    """Yield (relative path, reader, submission time: aware datetime or an nbgrader timestamp string,
+    the exchange's submission secret or None)."""
     from .late import to_utc
 
     if os.path.isdir(src):
         for root, _, files in os.walk(src):
             stamp = _exchange_stamp(os.path.join(root, "timestamp.txt"))
+            secret = _exchange_secret(os.path.join(root, SECRET)) if stamp else None
             for f in sorted(files):
                 full = os.path.join(root, f)
                 rel = os.path.relpath(full, src).replace(os.sep, "/")
                 mtime = dt.datetime.fromtimestamp(os.path.getmtime(full), dt.timezone.utc)
-                yield rel, (lambda full=full: _read_capped(full)), stamp or mtime
+                yield rel, (lambda full=full: _read_capped(full)), stamp or mtime, secret
         return
     if not os.path.exists(src):
         out.problems.append(f"{src}: no such file or folder")
@@ -227,7 +272,7 @@ def _members(src: str, out: Collected, timezone: str = "UTC"):
                 out.problems.append(f"{info.filename}: {info.file_size} bytes is too large; skipped")
                 continue
             when = to_utc(dt.datetime(*info.date_time), timezone).replace(tzinfo=dt.timezone.utc)
-            yield member_name(info), (lambda info=info: zf.read(info)), when
+            yield member_name(info), (lambda info=info: zf.read(info)), when, None
 
 
 def _exchange_stamp(path: str) -> str | None:
@@ -245,6 +290,16 @@ def _exchange_stamp(path: str) -> str | None:
     return text or None
 
 
+def _exchange_secret(path: str) -> str | None:
+    """The secret ``nbgrader submit`` wrote beside a submission (hex), if there is a readable one."""
+    try:
+        with open(path) as fh:
+            text = fh.read(1024).strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if re.fullmatch(r"[0-9a-f]{16,}", text) else None
+
+
 def _read_capped(path: str) -> bytes:
     if os.path.getsize(path) > MAX_NOTEBOOK_BYTES:
         raise ValueError("too large")
@@ -252,9 +307,10 @@ def _read_capped(path: str) -> bytes:
         return fh.read()
 
 
-def _accept(src, relpath, read, mtime, notebooks, found, out: Collected, assignment: str | None = None) -> None:
+def _accept(src, relpath, read, mtime, notebooks, found, out: Collected, assignment: str | None = None,
+            secret: str | None = None) -> None:
     base = PurePosixPath(relpath).name
-    if base.startswith(".") or "__MACOSX" in relpath or base in ("timestamp.txt",):
+    if base.startswith(".") or "__MACOSX" in relpath or base in ("timestamp.txt", SECRET):
         return
     parsed = parse_name(relpath, assignment)
     if parsed is None:
@@ -285,11 +341,14 @@ def _accept(src, relpath, read, mtime, notebooks, found, out: Collected, assignm
 
         mtime = parse_utc(mtime).replace(tzinfo=dt.timezone.utc)
     key = (student, notebook)
-    if key in found and found[key][2] and mtime and found[key][2] > mtime:
-        out.notes.append(f"{relpath}: an older copy of {student}'s {notebook}.ipynb; kept the newer one")
-        return
-    if key in found:
-        out.notes.append(f"{relpath}: replaces an earlier copy of {student}'s {notebook}.ipynb")
     sub = Submission(student, first, last, notebook, "", relpath, stamp or (_stamp(mtime) if mtime else None),
-                     parsed.lms, parsed.lms_id, parsed.lms_name, parsed.lms_late)
+                     parsed.lms, parsed.lms_id, parsed.lms_name, parsed.lms_late, secret)
+    if key in found:  # the newest submission counts (nbgrader collect's rule); say which one was skipped
+        old = found[key][1]
+        if found[key][2] and mtime and found[key][2] > mtime:
+            out.notes.append(f"{student}: skipped {relpath} (submitted {sub.timestamp}), older than "
+                             f"{old.origin} (submitted {old.timestamp}), which is graded")
+            return
+        out.notes.append(f"{student}: skipped {old.origin} (submitted {old.timestamp}), older than "
+                         f"{relpath} (submitted {sub.timestamp}), which is graded")
     found[key] = (data, sub, mtime)

@@ -6,7 +6,8 @@
 * ``feedback/<student>/<assignment>/<notebook>.html``: points and messages per exercise, then the
   student's notebook with each test cell's source replaced by one line
   (``coursekit.assignments.feedback.strip_hidden_tests``) and its verdict as output: never the test
-  code, never hidden inputs.
+  code, never hidden inputs.  Beside it, for an exchange submission, the ``timestamp.txt`` and
+  ``submission_secret.txt`` that ``nbgrader release_feedback`` needs.
 * ``report.html``: score distribution, failure rate per test, most frequent diagnosed mistakes
   (PNG plots embedded, opens offline in any browser), plus one line per problem (unreadable zip,
   unknown file name, malformed notebook, crash, timeout).
@@ -83,13 +84,30 @@ def feedback_html(result: dict, assignment: str, autograded_path: str | None = N
     return page
 
 
+# What nbgrader's release_feedback reads beside each feedback HTML (collect.py keeps both in submitted/).
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
 def write_feedback(course_dir: str, assignment: str, result: dict, autograded_path: str | None = None) -> str:
+    """``feedback/<student>/<assignment>/<notebook>.html``, plus the submission's ``timestamp.txt`` and
+    ``submission_secret.txt`` from ``submitted/`` when it came through the exchange, so that
+    ``nbgrader release_feedback`` (``coursekit.grader.exchange``) can hand it to that student."""
+    import shutil
+
     folder = os.path.join(course_dir, "feedback", result["student"], assignment)
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, result["notebook"] + ".html")
     with open(path + ".tmp", "w", encoding="utf-8") as fh:
         fh.write(feedback_html(result, assignment, autograded_path))
     os.replace(path + ".tmp", path)
+    submitted = os.path.join(course_dir, "submitted", result["student"], assignment)
+    for name in EXCHANGE_FILES:
+        src, dest = os.path.join(submitted, name), os.path.join(folder, name)
+        if os.path.isfile(src):
+            shutil.copyfile(src, dest + ".tmp")
+            os.replace(dest + ".tmp", dest)
+        elif os.path.exists(dest):  # left by an earlier exchange submission: it would address the wrong one
+            os.remove(dest)
     return path
 
 

@@ -75,7 +75,12 @@ class Protections:
 
     def missing(self) -> list[str]:
         out = []
-        if self.uid is None:
+        if self.uid is None and self.allowlist:
+            out.append(
+                "student code runs as the grader's own user (not root, so no separate sandbox user); "
+                "the allow-list view (active) shows it none of the TA's files"
+            )
+        elif self.uid is None:
             out.append(
                 "student code runs as the grader's own user (not root, so no unprivileged user): "
                 "it can read every file the TA can read"
@@ -153,7 +158,9 @@ def probe() -> Protections:
                                         timeout=20).returncode == 0
         except (OSError, subprocess.TimeoutExpired):
             namespaces = False
-    allowlist = (os.geteuid() == 0 and shutil.which("bwrap") is not None
+    # Not root (a TA's account on the course server): bubblewrap still builds the view, in a user namespace
+    # of its own, where unprivileged user namespaces are allowed (Debian and Ubuntu allow them).
+    allowlist = (shutil.which("bwrap") is not None
                  and os.environ.get("COURSEKIT_SANDBOX") != "unshare" and _bwrap_works())
     user = None
     if ids:
@@ -190,7 +197,9 @@ def bwrap_argv(workdir: str, hide: list[str], tmpfs_bytes: int) -> list[str]:
     so that :func:`_boot` can drop to the sandbox user (bubblewrap itself sets no_new_privs).
     """
     args = ["bwrap", "--die-with-parent", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
-            "--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+            "--unshare-cgroup-try"]
+    if os.geteuid() == 0:  # only root has a sandbox user to drop to
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     bound: list[str] = []
     made = {"/"}
 

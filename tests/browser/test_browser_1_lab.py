@@ -1,6 +1,6 @@
 """Every lecture in a real JupyterLab: Run All Cells, no error output, a widget moves its figure, in the
-notebook and while presenting (JupyterLab's Presentation Mode in the Simple Interface, the documented way;
-jupyterlab-deck 0.2.0 hides every cell whose slide_type is "-", so the lectures' widgets never show there).
+notebook and while presenting in JupyterLab's Presentation Mode with the Simple Interface (the README's way
+without the slideshow extension; the extension's live slides are test_browser_4_live_slides.py).
 
 One Lab server for the session (see conftest.py); notebooks run one after the other, each kernel is shut
 down afterwards. The executed notebook is saved (with its widget state) for the offline-deck test.

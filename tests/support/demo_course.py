@@ -12,6 +12,7 @@ The wrong answers are the registry's: every ``Mistake`` with an ``example`` (cou
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -93,6 +94,16 @@ def make_course(course_dir: str, assignments: list[str], source_folder: Path = S
         shutil.copytree(Path(source_folder) / a, source / a, dirs_exist_ok=True)
     release(Path(course_dir), tuple(assignments), source=source)
     return course_dir
+
+
+def hidden_test_lines(course_dir: str, assignment: str) -> list[str]:
+    """Every line of the source notebook's hidden-test blocks (between nbgrader's markers): what no
+    student-facing file may show."""
+    nb = nbformat.read(os.path.join(course_dir, "source", assignment, assignment + ".ipynb"), as_version=4)
+    blocks = re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", "".join(c.source for c in nb.cells),
+                        re.S)
+    assert blocks, f"{assignment} has no hidden tests"
+    return sorted({line.strip() for b in blocks for line in b.splitlines() if line.strip()})
 
 
 def notebook_names(course_dir: str, assignment: str) -> list[str]:
