@@ -64,6 +64,15 @@ if ! up_to_date "$stamp" && ! { [ "$extras" != "[test]" ] && up_to_date ".venv/.
   touch "$stamp"
 fi
 
+# The hub's course environment needs a Python every account can run (pyenv's and conda's live in private
+# homes): Debian's, with venv.
+if [ $((want_hub + want_test)) -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null &&
+   ! /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  say "installing Debian's python3-venv for the hub's shared course environment"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+fi
+
 # The hub's proxy (configurable-http-proxy) comes from npm: on a fresh Debian server, Node.js first.
 if [ $want_hub = 1 ] && ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   say "installing Debian's nodejs and npm for JupyterHub's proxy"
