@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -124,5 +123,7 @@ def start(layout: HubLayout, args) -> int:
                COURSEKIT_CPU_LIMIT=str(args.cpu_limit))
     config = Path(__file__).with_name("jupyterhub_config.py")
     print(f"JupyterHub on http://{args.ip}:{args.port}/ (Ctrl-C stops it)", flush=True)
-    return subprocess.run([sys.executable, "-m", "jupyterhub", "-f", str(config)], env=env,
-                          cwd=layout.state).returncode
+    # exec, not a child process: Ctrl-C, `kill` and systemd's stop reach JupyterHub itself, which then stops
+    # the proxy and every user's server before it exits.
+    os.chdir(layout.state)
+    os.execve(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", str(config)], env)
