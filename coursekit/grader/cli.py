@@ -120,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
     if args.release_feedback:
         from .exchange import settings
 
-        settings(args.course, args.exchange, args.course_id)  # a missing exchange fails before any grading
+        # a missing exchange fails before any grading; the resolved values serve the release at the end
+        args.exchange, args.course_id = settings(args.course, args.exchange, args.course_id)
 
     from .pipeline import grade_assignment
     from .sandbox import Limits, probe
@@ -141,8 +142,10 @@ def run(args: argparse.Namespace) -> int:
           f"in {result.seconds:.1f} s")
     for line in result.problems:
         print(f"problem: {line}")
+    from .collect import SKIPPED_OLDER
+
     for line in result.notes:
-        if "older than" in line:  # a resubmission: only the newest is graded (collect.py)
+        if SKIPPED_OLDER in line:  # a resubmission: only the newest is graded
             print(f"note: {line}")
     print(f"grades:   {os.path.relpath(result.csv)}")
     print(f"report:   {os.path.relpath(result.report)}")

@@ -44,6 +44,9 @@ from pathlib import PurePosixPath
 
 MAX_NOTEBOOK_BYTES = 50 * 2**20
 SECRET = "submission_secret.txt"  # written by `nbgrader submit`; release_feedback hashes it into the file name
+# What nbgrader's release_feedback reads beside each feedback file (kept in submitted/, copied by report.py).
+EXCHANGE_FILES = ("timestamp.txt", SECRET)
+SKIPPED_OLDER = "), older than "  # in the note naming a student's skipped older submission (cli.py prints those)
 
 MOODLE = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_(?P<file>.*)$")
 # Canvas keeps the letters of any script in the name part (it strips only punctuation and spaces).
@@ -346,9 +349,9 @@ def _accept(src, relpath, read, mtime, notebooks, found, out: Collected, assignm
     if key in found:  # the newest submission counts (nbgrader collect's rule); say which one was skipped
         old = found[key][1]
         if found[key][2] and mtime and found[key][2] > mtime:
-            out.notes.append(f"{student}: skipped {relpath} (submitted {sub.timestamp}), older than "
+            out.notes.append(f"{student}: skipped {relpath} (submitted {sub.timestamp}{SKIPPED_OLDER}"
                              f"{old.origin} (submitted {old.timestamp}), which is graded")
             return
-        out.notes.append(f"{student}: skipped {old.origin} (submitted {old.timestamp}), older than "
+        out.notes.append(f"{student}: skipped {old.origin} (submitted {old.timestamp}{SKIPPED_OLDER}"
                          f"{relpath} (submitted {sub.timestamp}), which is graded")
     found[key] = (data, sub, mtime)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from coursekit.errors import CoursekitError
 
-SECRET = "submission_secret.txt"
+from .collect import EXCHANGE_FILES
 
 
 @dataclass
@@ -36,6 +36,12 @@ def settings(course_dir: str, exchange: str | None = None, course_id: str | None
     Raises CoursekitError, one line saying what to set, when either is missing or the exchange's
     course folder does not exist; called before grading, so a typo costs nothing.
     """
+    root, course_id, _ = _resolve(course_dir, exchange, course_id)
+    return root, course_id
+
+
+def _resolve(course_dir: str, exchange: str | None, course_id: str | None):
+    """(exchange root, course id, the course's nbgrader config), checked as :func:`settings` says."""
     from .record import load_config
 
     cfg = load_config(course_dir)
@@ -53,7 +59,7 @@ def settings(course_dir: str, exchange: str | None = None, course_id: str | None
         raise CoursekitError(f"the exchange has no course {course_id!r} ({course} does not exist): give the "
                              "--exchange and --course-id the students submitted to (nbgrader's Exchange.root "
                              "and CourseDirectory.course_id)")
-    return os.path.abspath(root), course_id
+    return os.path.abspath(root), course_id, cfg
 
 
 def release_feedback(course_dir: str, assignment: str, exchange: str | None = None,
@@ -63,20 +69,17 @@ def release_feedback(course_dir: str, assignment: str, exchange: str | None = No
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange import ExchangeError, ExchangeFactory
 
-    from .record import load_config
-
-    root, course_id = settings(course_dir, exchange, course_id)
+    root, course_id, cfg = _resolve(course_dir, exchange, course_id)
     course_root = os.path.abspath(course_dir)
     out = Released(os.path.join(root, course_id))
     for folder in sorted(glob.glob(os.path.join(course_root, "feedback", "*", assignment))):
         if not glob.glob(os.path.join(folder, "*.html")):
             continue
         student = os.path.basename(os.path.dirname(folder))
-        ready = all(os.path.isfile(os.path.join(folder, f)) for f in (SECRET, "timestamp.txt"))
+        ready = all(os.path.isfile(os.path.join(folder, f)) for f in EXCHANGE_FILES)
         (out.students if ready else out.not_released).append(student)
     if not out.students:
         return out
-    cfg = load_config(course_root)
     cfg.CourseDirectory.root = course_root
     cfg.CourseDirectory.course_id = course_id
     cfg.CourseDirectory.assignment_id = assignment

@@ -84,15 +84,13 @@ def feedback_html(result: dict, assignment: str, autograded_path: str | None = N
     return page
 
 
-# What nbgrader's release_feedback reads beside each feedback HTML (collect.py keeps both in submitted/).
-EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
-
-
 def write_feedback(course_dir: str, assignment: str, result: dict, autograded_path: str | None = None) -> str:
     """``feedback/<student>/<assignment>/<notebook>.html``, plus the submission's ``timestamp.txt`` and
     ``submission_secret.txt`` from ``submitted/`` when it came through the exchange, so that
     ``nbgrader release_feedback`` (``coursekit.grader.exchange``) can hand it to that student."""
     import shutil
+
+    from .collect import EXCHANGE_FILES
 
     folder = os.path.join(course_dir, "feedback", result["student"], assignment)
     os.makedirs(folder, exist_ok=True)

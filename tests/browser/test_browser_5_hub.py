@@ -36,6 +36,9 @@ import pytest
 from browserlib import REPO
 
 from coursekit.hub.accounts import remove_user
+from coursekit.hub.layout import HubLayout
+from coursekit.hub.roster import Member
+from coursekit.keras_setup import QUIET_TF_ENV
 
 from support import demo_course as demo
 
@@ -73,9 +76,9 @@ class Hub:
 
     def as_user(self, user: str, *cmd: str, check: bool = True) -> subprocess.CompletedProcess:
         """``cmd`` run as ``user`` (what their Jupyter terminal runs), in their home, group files shared."""
+        member = next(Member(*row) for row in ROSTER if row[0] == user)
         env = {"PATH": f"{self.home / 'env' / 'bin'}:/usr/bin:/bin", "HOME": f"/home/{user}", "USER": user,
-               "LOGNAME": user, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0",
-               "JUPYTER_CONFIG_PATH": str(self.home / "jupyter" / ("grader" if user in (PROF, TA) else "student"))}
+               "LOGNAME": user, **QUIET_TF_ENV, "JUPYTER_CONFIG_PATH": str(HubLayout(self.home).role_config(member))}
         line = "umask 007 && exec \"$@\""
         done = subprocess.run(["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()),
                                "sh", "-c", line, "sh", *cmd], capture_output=True, text=True,
